@@ -1,0 +1,45 @@
+# One command to try the portal, one to test it. Both build .venv from requirements on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MANAGE := DEBUG=1 $(PY) manage.py
+
+.PHONY: run test lint totp migrate demo clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+var:
+	mkdir -p var
+
+migrate: $(VENV)/.runtime | var
+	$(MANAGE) migrate --no-input -v 0
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+## run: set up, migrate the SQLite database, load the demo data and serve on 127.0.0.1:$(PORT)
+run: demo
+	@echo "samt is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
+test: $(VENV)/.dev | var
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+## totp: the current second-factor code of a demo account, e.g. make totp ACCOUNT=staff_2104
+totp: $(VENV)/.runtime
+	@$(MANAGE) totp_code $(ACCOUNT)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis

@@ -1,0 +1,99 @@
+"""Object access for staff: every query a staff view makes is scoped through these helpers.
+
+A branch member sees their own branch, a broker operator their own office, HQ the branches and offices of
+their province (or all of them when their membership names no province). Anything else is a 404, so a URL
+id from another branch reveals nothing, not even that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from samt.models import BRANCH_ROLES, OFFICE_ROLES, Branch, BrokerOffice, Role, User
+
+M = TypeVar("M", bound=Model)
+
+
+def visible_branches(user: User) -> QuerySet[Branch]:
+    membership = user.membership_or_none if user.is_authenticated else None
+    if membership is None:
+        return Branch.objects.none()
+    if membership.role in BRANCH_ROLES:
+        return Branch.objects.filter(pk=membership.branch_id)
+    if membership.role == Role.HQ:
+        branches = Branch.objects.all()
+        return branches.filter(province=membership.province_id) if membership.province_id else branches
+    return Branch.objects.none()
+
+
+def visible_offices(user: User) -> QuerySet[BrokerOffice]:
+    membership = user.membership_or_none if user.is_authenticated else None
+    if membership is None:
+        return BrokerOffice.objects.none()
+    if membership.role in OFFICE_ROLES:
+        return BrokerOffice.objects.filter(pk=membership.office_id)
+    if membership.role == Role.HQ:
+        offices = BrokerOffice.objects.all()
+        return offices.filter(province=membership.province_id) if membership.province_id else offices
+    return BrokerOffice.objects.none()
+
+
+def scoped(
+    queryset: QuerySet[M], user: User, *, branch_path: str | None = None, office_path: str | None = None
+) -> QuerySet[M]:
+    """Rows whose branch (at branch_path) or office (at office_path) the user may see."""
+    condition = Q(pk__in=[])
+    if branch_path:
+        condition |= Q(**{f"{branch_path}__in": visible_branches(user)})
+    if office_path:
+        condition |= Q(**{f"{office_path}__in": visible_offices(user)})
+    return queryset.filter(condition)
+
+
+def get_scoped_or_404(
+    queryset: QuerySet[M],
+    user: User,
+    *,
+    branch_path: str | None = None,
+    office_path: str | None = None,
+    **lookup: object,
+) -> M:
+    try:
+        return scoped(queryset, user, branch_path=branch_path, office_path=office_path).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def branch_for_user_or_404(user: User, code: str) -> Branch:
+    return get_scoped_or_404(Branch.objects.select_related("province"), user, branch_path="pk", code=code)
+
+
+def office_for_user_or_404(user: User, code: str) -> BrokerOffice:
+    return get_scoped_or_404(BrokerOffice.objects.select_related("province"), user, office_path="pk", code=code)
+
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Only members holding one of `roles` may use the view; others get 403, visitors the login page."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.user.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

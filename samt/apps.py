@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SamtConfig(AppConfig):
+    name = "samt"
+    verbose_name = "سازمان و هسته"

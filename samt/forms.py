@@ -1,0 +1,113 @@
+"""Forms of the kernel's own pages: login, second factor, the audit filter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.http import HttpRequest
+
+from samt.jalali import parse_jalali_date
+from samt.persian import normalize, normalize_digits
+
+USERNAME_LABEL = "نام کاربری"
+PASSWORD_LABEL = "گذرواژه"
+TOKEN_INVALID = "کد شش‌رقمی درست نیست یا زمانش گذشته است. کد تازه را از برنامه بخوانید."
+
+
+def normalize_username(raw: str | None) -> str:
+    # People type national codes with Persian digits; one spelling per account keeps the lockout honest.
+    return normalize(raw or "").lower()
+
+
+def login_username(request: HttpRequest, credentials: dict | None) -> str:
+    """Axes' view of the username: normalised exactly as the login form does, so that switching digit
+    scripts cannot buy extra attempts."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return normalize_username(raw)
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "نام کاربری یا گذرواژه درست نیست. به بزرگی و کوچکی حروف دقت کنید.",
+        "inactive": "این حساب غیرفعال است. برای فعال‌سازی به شعبه خود مراجعه کنید.",
+    }
+
+    def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = USERNAME_LABEL
+        self.fields["username"].widget.attrs.update(dir="ltr", autocomplete="username", autocapitalize="none")
+        self.fields["password"].label = PASSWORD_LABEL
+
+    def clean_username(self) -> str:
+        return normalize_username(self.cleaned_data.get("username"))
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="کد شش‌رقمی برنامه تأیید هویت",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = normalize_digits(self.cleaned_data["token"]).replace(" ", "")
+        if not token.isascii() or not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError(TOKEN_INVALID)
+        return token
+
+
+class PersianPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "گذرواژه کنونی"
+        self.fields["new_password1"].label = "گذرواژه تازه"
+        self.fields["new_password2"].label = "تکرار گذرواژه تازه"
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": "گذرواژه کنونی درست وارد نشده است.",
+            "password_mismatch": "دو گذرواژه تازه یکسان نیستند.",
+        }
+
+
+JALALI_DATE_ATTRS = {"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴۰۵/۰۹/۰۱"}
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label="رویداد", required=False)
+    actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False)
+    subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False)
+    branch = forms.ModelChoiceField(label="شعبه", queryset=None, required=False, empty_label="همه")
+    since = forms.CharField(label="از تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
+    until = forms.CharField(label="تا تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
+
+    def __init__(self, *args: object, branches: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+
+    def clean_action(self) -> str:
+        return normalize(self.cleaned_data["action"])
+
+    def clean_actor(self) -> str:
+        return normalize_username(self.cleaned_data["actor"])
+
+    def clean_subject(self) -> str:
+        return normalize(self.cleaned_data["subject"])
+
+    def clean_since(self) -> date | None:
+        return self._jalali_date("since")
+
+    def clean_until(self) -> date | None:
+        return self._jalali_date("until")
+
+    def _jalali_date(self, name: str) -> date | None:
+        text = normalize(self.cleaned_data[name])
+        if not text:
+            return None
+        try:
+            return parse_jalali_date(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None

@@ -1,0 +1,37 @@
+"""Staff must pass a second factor (TOTP) before any page but the ones that let them do so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samt.models import SECOND_FACTOR_ROLES, User
+
+
+def needs_second_factor(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or user.role in SECOND_FACTOR_ROLES)
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+class SecondFactorRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if needs_second_factor(user) and not user.is_verified() and not self._is_open(request.path):
+            target = "samt:otp_verify" if has_confirmed_device(user) else "samt:otp_enrol"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        open_paths = (reverse("samt:otp_verify"), reverse("samt:otp_enrol"), reverse("samt:logout"), "/static/")
+        return path.startswith(open_paths)

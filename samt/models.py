@@ -1,0 +1,210 @@
+"""The organisation every app works inside, the audit trail, and the SMS outbox."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from samt.validators import validate_legal_entity_id
+
+
+class User(AbstractUser):
+    """A login. Staff get a Membership; an insured person's account has none."""
+
+    class Meta:
+        verbose_name = "کاربر"
+        verbose_name_plural = "کاربران"
+
+    @property
+    def membership_or_none(self) -> Membership | None:
+        try:
+            return self.membership
+        except Membership.DoesNotExist:
+            return None
+
+    @property
+    def role(self) -> str:
+        membership = self.membership_or_none
+        return membership.role if membership else Role.INSURED
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    INSURED = "insured", "بیمه‌شده"
+    TECHNICAL_STAFF = "technical_staff", "کارشناس امور فنی بیمه‌شدگان"
+    BRANCH_HEAD = "branch_head", "رئیس شعبه"
+    SECRETARIAT = "secretariat", "دبیرخانه شعبه"
+    BROKER_OPERATOR = "broker_operator", "کاربر کارگزاری"
+    HQ = "hq", "اداره کل / ستاد"
+
+
+BRANCH_ROLES = frozenset({Role.TECHNICAL_STAFF, Role.BRANCH_HEAD, Role.SECRETARIAT})
+OFFICE_ROLES = frozenset({Role.BROKER_OPERATOR})
+# Every staff role acts on other people's records, so every one of them needs a second factor.
+SECOND_FACTOR_ROLES = BRANCH_ROLES | OFFICE_ROLES | {Role.HQ}
+
+four_digit_code = RegexValidator(r"^[0-9]{4}$", "کد باید چهار رقم باشد.")
+
+
+class Province(models.Model):
+    code = models.CharField("کد", max_length=2, unique=True, validators=[RegexValidator(r"^[0-9]{2}$")])
+    name = models.CharField("نام استان", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "استان"
+        verbose_name_plural = "استان‌ها"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    code = models.CharField("کد شعبه", max_length=4, unique=True, validators=[four_digit_code])
+    name = models.CharField("نام شعبه", max_length=128)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="branches", verbose_name="استان")
+    city = models.CharField("شهر", max_length=64)
+    address = models.CharField("نشانی", max_length=255)
+    opening_hours = models.CharField("ساعات کار", max_length=128)
+    phone = models.CharField("تلفن", max_length=32)
+
+    class Meta:
+        verbose_name = "شعبه"
+        verbose_name_plural = "شعبه‌ها"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{4}$"), name="branch_code_four_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class OfficeStatus(models.TextChoices):
+    ACTIVE = "active", "فعال"
+    SUSPENDED = "suspended", "تعلیق"
+    CLOSED = "closed", "لغو مجوز"
+
+
+class BrokerOffice(models.Model):
+    code = models.CharField("کد کارگزاری", max_length=8, unique=True, validators=[RegexValidator(r"^[0-9]{3,8}$")])
+    name = models.CharField("نام کارگزاری", max_length=128)
+    legal_entity_id = models.CharField(
+        "شناسه ملی", max_length=11, unique=True, validators=[validate_legal_entity_id]
+    )
+    licence_number = models.CharField("شماره مجوز", max_length=32, unique=True)
+    responsible_person = models.CharField("مسئول کارگزاری", max_length=128)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="broker_offices", verbose_name="استان"
+    )
+    address = models.CharField("نشانی", max_length=255, blank=True)
+    status = models.CharField("وضعیت", max_length=16, choices=OfficeStatus.choices, default=OfficeStatus.ACTIVE)
+
+    class Meta:
+        verbose_name = "کارگزاری رسمی"
+        verbose_name_plural = "کارگزاری‌های رسمی"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=OfficeStatus.values), name="office_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Membership(models.Model):
+    """Who works where, in which role. One per staff account, so every request has one unambiguous scope."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership", verbose_name="کاربر")
+    role = models.CharField("نقش", max_length=32, choices=Role.choices)
+    branch = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships", verbose_name="شعبه"
+    )
+    office = models.ForeignKey(
+        BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships",
+        verbose_name="کارگزاری",
+    )
+    # HQ of one province sees that province; an HQ member with no province sees the whole country.
+    province = models.ForeignKey(
+        Province, null=True, blank=True, on_delete=models.PROTECT, related_name="hq_memberships",
+        verbose_name="استان (ستاد)",
+    )
+
+    class Meta:
+        verbose_name = "عضویت کارکنان"
+        verbose_name_plural = "عضویت‌های کارکنان"
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    Q(role__in=sorted(BRANCH_ROLES), branch__isnull=False, office__isnull=True, province__isnull=True)
+                    | Q(role__in=sorted(OFFICE_ROLES), office__isnull=False, branch__isnull=True, province__isnull=True)
+                    | Q(role=Role.HQ, branch__isnull=True, office__isnull=True)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.get_role_display()} — {self.place_label}"
+
+    @property
+    def place_label(self) -> str:
+        if self.branch_id:
+            return str(self.branch)
+        if self.office_id:
+            return str(self.office)
+        return f"اداره کل {self.province}" if self.province_id else "ستاد سازمان"
+
+
+class AuditEvent(models.Model):
+    """Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE of these rows."""
+
+    at = models.DateTimeField("زمان", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("انجام‌دهنده", max_length=150)
+    role = models.CharField("نقش", max_length=32, blank=True)
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("رویداد", max_length=64, db_index=True)
+    subject_type = models.CharField("نوع موضوع", max_length=64, blank=True)
+    subject_id = models.CharField("شناسه موضوع", max_length=64, blank=True)
+    subject_label = models.CharField("موضوع", max_length=255, blank=True)
+    before = models.JSONField("پیش از", null=True, blank=True)
+    after = models.JSONField("پس از", null=True, blank=True)
+    client_ip = models.GenericIPAddressField("نشانی", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "رویداد ممیزی"
+        verbose_name_plural = "رویدادهای ممیزی"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="audit_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role in Role.values else self.role
+
+
+class SmsMessage(models.Model):
+    """A message the outbox backend 'sent': read on the development outbox page instead of a phone."""
+
+    to = models.CharField("گیرنده", max_length=11, db_index=True)
+    text = models.TextField("متن")
+    created_at = models.DateTimeField("زمان", default=timezone.now)
+
+    class Meta:
+        verbose_name = "پیامک (صندوق آزمایشی)"
+        verbose_name_plural = "پیامک‌ها (صندوق آزمایشی)"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.text[:40]}"

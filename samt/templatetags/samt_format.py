@@ -1,0 +1,92 @@
+"""How numbers, money and dates look on every page: Persian digits, Jalali calendar, Tehran time.
+
+{% load samt_format %} then {{ n|fa_digits }}, {{ amount|rials }}, {{ day|jdate }},
+{{ moment|jdatetime }}, {{ month|jmonth }}. None renders as an em dash; a value of the wrong
+type is returned unchanged rather than hidden, so the mistake shows on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import jdatetime
+from django import template
+
+from samt.jalali import TEHRAN, JalaliMonth
+from samt.persian import to_persian_digits
+
+register = template.Library()
+
+EMPTY = "—"
+THOUSANDS_SEPARATOR = "\u066c"  # ARABIC THOUSANDS SEPARATOR, the Persian one
+
+
+@register.filter(is_safe=True)
+def fa_digits(value: Any) -> str:
+    """Any value, with ASCII digits shown as Persian digits."""
+    return EMPTY if value is None else to_persian_digits(value)
+
+
+@register.filter
+def rials(value: Any) -> Any:
+    """Integer rials with Persian digits and separators: 1234567 → "۱٬۲۳۴٬۵۶۷" (no unit)."""
+    if value is None:
+        return EMPTY
+    amount = _whole_number(value)
+    if amount is None:
+        return value  # money is whole rials; a float or a fraction here is a bug to see
+    return to_persian_digits(f"{amount:,}".replace(",", THOUSANDS_SEPARATOR))
+
+
+@register.filter
+def jdate(value: Any) -> Any:
+    """A date, or a datetime seen in Tehran: "۱۴۰۵/۰۱/۰۱"."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        value = _in_tehran(value).date()
+    if not isinstance(value, date):
+        return value
+    day = jdatetime.date.fromgregorian(date=value)
+    return to_persian_digits(f"{day.year:04d}/{day.month:02d}/{day.day:02d}")
+
+
+@register.filter(name="jdatetime")
+def jalali_datetime(value: Any) -> Any:
+    """A datetime seen in Tehran: "۱۴۰۵/۰۱/۰۱ ساعت ۱۴:۰۵"."""
+    if not isinstance(value, datetime):
+        return jdate(value)
+    local = _in_tehran(value)
+    return f"{jdate(local)} ساعت {to_persian_digits(f'{local:%H:%M}')}"
+
+
+@register.filter
+def jmonth(value: Any) -> Any:
+    """A JalaliMonth or YYYYMM: "فروردین ۱۴۰۵"."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = JalaliMonth.from_int(value)
+        except ValueError:
+            return value
+    return value.label if isinstance(value, JalaliMonth) else value
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
+def _in_tehran(moment: datetime) -> datetime:
+    # Naive datetimes are shown as they are, as Django's own date filter does.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment
+    return moment.astimezone(TEHRAN)

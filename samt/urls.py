@@ -1,0 +1,35 @@
+"""The project's URLs: the kernel's own pages, then each app under its prefix."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from samt import views
+
+kernel = (
+    [
+        path("", views.public_home, name="public_home"),
+        path("login/", views.LoginView.as_view(), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("home/", views.home, name="home"),
+        path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+        path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
+        path("otp/verify/", views.otp_verify, name="otp_verify"),
+        path("hq/", views.hq_home, name="hq_home"),
+        path("hq/audit/", views.audit_list, name="audit_list"),
+        path("dev/sms/", views.sms_outbox, name="sms_outbox"),
+    ],
+    "samt",
+)
+
+urlpatterns = [
+    path("", include(kernel)),
+    path("me/", include("insured.urls")),
+    path("branch/", include("branches.urls")),
+    path("broker/", include("brokers.urls")),
+    # The admin signs in through our login page, which enforces the lockout and the second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="samt:login", query_string=True)),
+    path("admin/", admin.site.urls),
+]
+

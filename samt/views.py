@@ -1,0 +1,168 @@
+"""The kernel's pages: public home, login and second factor, role routing, HQ audit, SMS outbox."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samt.access import role_required, visible_branches, visible_offices
+from samt.actors import Actor
+from samt.audit import audit_record
+from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
+from samt.models import AuditEvent, Role, SmsMessage, User
+
+
+def public_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "samt/public_home.html")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        with transaction.atomic():
+            audit_record(actor=Actor.from_request(self.request), action="auth.login", subject=self.request.user)
+        return response
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("samt:home")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each role to its own home page."""
+    user: User = request.user
+    if user.membership_or_none is None and user.is_superuser:
+        return redirect("admin:index")
+    return redirect(settings.SAMT_ROLE_HOME_URLS[user.role])
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    form_class = PersianPasswordChangeForm
+    success_url = reverse_lazy("samt:home")
+
+    def form_valid(self, form: PersianPasswordChangeForm) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(actor=Actor.from_request(self.request), action="auth.password_changed", subject=form.user)
+        messages.success(self.request, "گذرواژه شما تغییر کرد.")
+        return response
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("samt:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """First login of a staff member: show a QR code for an authenticator app and confirm one code."""
+    user: User = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect(f"{reverse('samt:otp_verify')}?next={_safe_next(request)}")
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "authenticator"})
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_record(actor=Actor.from_request(request), action="auth.otp_enrolled", subject=user)
+            otp_login(request, device)
+            messages.success(request, "تأیید دومرحله‌ای فعال شد.")
+            return redirect(_safe_next(request))
+        form.add_error("token", TOKEN_INVALID)
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "registration/otp_enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect(f"{reverse('samt:otp_enrol')}?next={_safe_next(request)}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", TOKEN_INVALID)
+    return render(request, "registration/otp_verify.html", {"form": form})
+
+
+@role_required(Role.HQ)
+def hq_home(request: HttpRequest) -> HttpResponse:
+    branches = visible_branches(request.user).annotate(staff_count=Count("memberships"))
+    offices = visible_offices(request.user).annotate(operator_count=Count("memberships"))
+    return render(request, "samt/hq_home.html", {"branches": branches, "offices": offices})
+
+
+def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
+    membership = user.membership_or_none
+    events = AuditEvent.objects.select_related("branch", "office")
+    if membership.province_id is None:
+        return events
+    return events.filter(
+        Q(branch__in=visible_branches(user)) | Q(office__in=visible_offices(user)) | Q(province=membership.province_id)
+    )
+
+
+@role_required(Role.HQ)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None, branches=visible_branches(request.user))
+    events = _audit_events_for(request.user)
+    if form.is_valid():
+        events = _filter_events(events, form.cleaned_data)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "samt/audit_list.html", {"form": form, "page": page})
+
+
+def _filter_events(events: QuerySet[AuditEvent], data: dict) -> QuerySet[AuditEvent]:
+    if data["action"]:
+        events = events.filter(action__icontains=data["action"])
+    if data["actor"]:
+        events = events.filter(actor_label__iexact=data["actor"])
+    if data["subject"]:
+        events = events.filter(Q(subject_id=data["subject"]) | Q(subject_label__icontains=data["subject"]))
+    if data["branch"]:
+        events = events.filter(branch=data["branch"])
+    if data["since"]:
+        events = events.filter(at__date__gte=data["since"])
+    if data["until"]:
+        events = events.filter(at__date__lte=data["until"])
+    return events
+
+
+def sms_outbox(request: HttpRequest) -> HttpResponse:
+    """The development stand-in for people's phones. Absent unless SMS_OUTBOX_PAGE is on."""
+    if not settings.SAMT_SMS_OUTBOX_PAGE:
+        raise Http404
+    to = request.GET.get("to", "").strip()
+    messages_sent = SmsMessage.objects.all()
+    if to:
+        messages_sent = messages_sent.filter(to=to)
+    return render(request, "samt/sms_outbox.html", {"sms_list": messages_sent[:100], "to": to})
