@@ -11,6 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samt.models import Branch, BrokerOffice, Membership, Province, Role, User
 
+# The browser and page fixtures for Playwright journeys, available to every test module.
+pytest_plugins = ["samt.tests.browser_support"]
+
 PASSWORD = "correct-horse-battery-1405"
 # Argon2 by design costs real time per hash; in tests that cost would dominate the run. Production hashers
 # are checked by the deploy test, not here.

@@ -155,6 +155,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "samt.net.client_ip"
+AXES_USERNAME_CALLABLE = "samt.forms.login_username"
 AXES_VERBOSE = False
 # The address header a trusted reverse proxy sets (e.g. HTTP_X_REAL_IP); empty means REMOTE_ADDR.
 SAMT_CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")

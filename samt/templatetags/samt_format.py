@@ -7,7 +7,7 @@ type is returned unchanged rather than hidden, so the mistake shows on the page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -90,3 +90,12 @@ def _in_tehran(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment
     return moment.astimezone(TEHRAN)
+
+
+@register.filter
+def fa_duration(value: Any) -> str:
+    """A timedelta in whole minutes, in Persian: timedelta(minutes=15) → "۱۵ دقیقه"."""
+    if not isinstance(value, timedelta):
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    return f"{to_persian_digits(minutes)} دقیقه"

@@ -104,7 +104,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every staff account uses the password below."))
         self.stdout.write(f"  password for all demo accounts: {DEMO_PASSWORD}")
         self.stdout.write("  staff sign in with a TOTP code as well: add the secret to an authenticator app, or run")
-        self.stdout.write("  `python manage.py totp_code USERNAME` (or `make totp ACCOUNT=USERNAME`) for the current code.\n")
+        self.stdout.write("  `python manage.py totp_code USERNAME` (or `make totp ACCOUNT=USERNAME`) for the code.")
+        self.stdout.write("")
         self.stdout.write(f"  {'username':<14} {'TOTP secret':<34} role")
         for username, role, secret in rows:
             self.stdout.write(f"  {username:<14} {secret:<34} {role}")
