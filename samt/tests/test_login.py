@@ -122,6 +122,7 @@ class TestLockout:
         response = login(client, "staff_a", PASSWORD, "10.0.0.1")
         assert response.status_code == 429
         assert LOCKED_TEXT in response.content.decode()
+        assert "پس از ۱۵ دقیقه دوباره امتحان کنید" in response.content.decode()
 
     def test_the_same_username_still_logs_in_from_another_address(self, client, staff_a):
         self.fail(client, "staff_a", "10.0.0.1")
