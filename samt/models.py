@@ -208,3 +208,17 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.text[:40]}"
+
+
+class Counter(models.Model):
+    """A named gap-free sequence (secretariat numbers, document numbers), advanced under a row lock."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "شمارنده"
+        verbose_name_plural = "شمارنده‌ها"
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

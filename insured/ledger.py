@@ -1,0 +1,154 @@
+"""Reads of the ledger that the rules need: rates in force, paid months, where a contract stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from insured import rules
+from insured.models import (
+    AccountStatement,
+    Contract,
+    ContractStatus,
+    CoveredMonth,
+    SchemeRate,
+    TreatmentFee,
+    WageTable,
+)
+from samt.errors import DomainError
+from samt.jalali import JalaliMonth
+from samt.persian import to_persian_digits
+
+
+def wage_in_force(month: JalaliMonth) -> rules.WageInForce:
+    """The wage row in force for `month`. A year must have its own row: carrying last year's minimum
+    into a new year would quietly under-charge every slip."""
+    row = WageTable.objects.filter(effective_from__lte=month).order_by("-effective_from").first()
+    if row is None or row.effective_from.year != month.year:
+        raise DomainError(
+            f"حداقل دستمزد سال {to_persian_digits(month.year)} هنوز در سامانه ثبت نشده است؛ "
+            "محاسبه حق بیمه این سال پس از ثبت آن به دست اداره کل ممکن می‌شود."
+        )
+    return rules.WageInForce(min_daily=row.min_daily, ceiling_daily=row.ceiling_daily)
+
+
+def rate_in_force(rate_code: str, month: JalaliMonth) -> int:
+    row = SchemeRate.objects.filter(rate_code=rate_code, effective_from__lte=month).order_by("-effective_from").first()
+    if row is None:
+        raise DomainError(f"نرخ حق بیمه کد {rate_code} برای {month.label} ثبت نشده است.")
+    return row.rate_bp
+
+
+def per_capita_for(year: int) -> int:
+    fee = TreatmentFee.objects.filter(year=year).first()
+    if fee is None:
+        raise DomainError(
+            f"سرانه درمان سال {to_persian_digits(year)} هنوز ثبت نشده است؛ صدور برگ با پوشش درمان برای این سال "
+            "پس از ثبت آن به دست اداره کل ممکن می‌شود."
+        )
+    return fee.per_capita_monthly
+
+
+def treatment_persons(contract: Contract) -> int:
+    """The insured and each dependant, when treatment is chosen; nobody otherwise."""
+    return 1 + contract.insured.dependants.count() if contract.treatment else 0
+
+
+def lines_for(
+    *,
+    months: list[JalaliMonth],
+    rate_code: str,
+    ratio_hundredths: int,
+    persons: int,
+) -> list[rules.MonthLine]:
+    """Month lines at the rates in force, for a contract or for the public calculator alike."""
+    per_capita_by_year = {year: per_capita_for(year) for year in {m.year for m in months}} if persons else {}
+    return [
+        rules.month_line(
+            month,
+            ratio_hundredths=ratio_hundredths,
+            rate_bp=rate_in_force(rate_code, month),
+            wage=wage_in_force(month),
+            per_capita=per_capita_by_year.get(month.year, 0),
+            persons=persons,
+        )
+        for month in months
+    ]
+
+
+def contract_lines(contract: Contract, months: list[JalaliMonth]) -> list[rules.MonthLine]:
+    return lines_for(
+        months=months,
+        rate_code=contract.rate_code,
+        ratio_hundredths=contract.wage_ratio_hundredths,
+        persons=treatment_persons(contract),
+    )
+
+
+def last_paid_month(contract: Contract) -> JalaliMonth | None:
+    return CoveredMonth.objects.filter(contract=contract).aggregate(last=Max("month"))["last"]
+
+
+def active_contract(insured_id: int) -> Contract | None:
+    return (
+        Contract.objects.select_related("insured__branch")
+        .filter(insured_id=insured_id, status=ContractStatus.ACTIVE)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a contract stands this month: what could be paid next and what, if anything, blocks it."""
+
+    contract: Contract
+    current: JalaliMonth
+    last_paid: JalaliMonth | None
+    first_unpaid: JalaliMonth
+    latest_end: JalaliMonth
+    blocked_by: str | None  # the Persian reason, or None when a slip may be issued
+
+    @property
+    def can_issue(self) -> bool:
+        return self.blocked_by is None
+
+
+def branch_label(contract: Contract) -> str:
+    branch = contract.insured.branch
+    return f"{branch.name} (نشانی: {branch.address}؛ ساعات کار: {branch.opening_hours})"
+
+
+def standing(contract: Contract, current: JalaliMonth) -> Standing:
+    last = last_paid_month(contract)
+    first = rules.first_unpaid_month(contract.first_month, last)
+    return Standing(
+        contract=contract,
+        current=current,
+        last_paid=last,
+        first_unpaid=first,
+        latest_end=rules.latest_end_month(first, current),
+        blocked_by=_blocking_reason(contract, first, current),
+    )
+
+
+def _blocking_reason(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> str | None:
+    try:
+        check_can_issue(contract, first_unpaid, current)
+    except DomainError as refusal:
+        return refusal.message
+    return None
+
+
+def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
+    """Lapse and the clause-6 gate, in the order a person should deal with them."""
+    branch = branch_label(contract)
+    if contract.status != ContractStatus.ACTIVE:
+        raise DomainError(
+            f"قرارداد شما {contract.get_status_display()} است و صدور برگ پرداخت ممکن نیست. به {branch} مراجعه کنید."
+        )
+    rules.check_not_lapsed(first_unpaid, current, extended=contract.lapse_extension_used, branch=branch)
+    if contract.first_month.year < current.year:
+        previous = current.year - 1
+        statement = AccountStatement.objects.filter(contract=contract, year=previous).first()
+        rules.check_statement_gate(year=previous, status=statement.status if statement else None, branch=branch)

@@ -1,0 +1,322 @@
+"""The insured person and their ledger: contracts, the rate tables, paid months and yearly statements."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from insured import rules
+from samt.fields import JalaliMonthField
+from samt.models import Branch, User
+
+
+class Scheme(models.TextChoices):
+    SELF_EMPLOYED = "self_employed", "صاحبان حرف و مشاغل آزاد"
+    VOLUNTARY = "voluntary", "ادامه بیمه به طور اختیاری"
+
+
+class RateCode(models.TextChoices):
+    SELF_EMPLOYED_12 = "01", "مشاغل آزاد — نرخ ۱۲٪ (بازنشستگی و فوت پس از بازنشستگی)"
+    SELF_EMPLOYED_14 = "02", "مشاغل آزاد — نرخ ۱۴٪ (بازنشستگی و فوت)"
+    SELF_EMPLOYED_18 = "03", "مشاغل آزاد — نرخ ۱۸٪ (بازنشستگی، ازکارافتادگی و فوت)"
+    VOLUNTARY = "VOL", "بیمه اختیاری — نرخ ۲۷٪"
+
+
+SCHEME_OF_RATE = {
+    RateCode.SELF_EMPLOYED_12: Scheme.SELF_EMPLOYED,
+    RateCode.SELF_EMPLOYED_14: Scheme.SELF_EMPLOYED,
+    RateCode.SELF_EMPLOYED_18: Scheme.SELF_EMPLOYED,
+    RateCode.VOLUNTARY: Scheme.VOLUNTARY,
+}
+
+
+class WageTable(models.Model):
+    """Minimum and ceiling daily wage from a month on. Effective-dated: 1399 changed in Tir."""
+
+    effective_from = JalaliMonthField("از ماه", unique=True)
+    min_daily = models.PositiveBigIntegerField("حداقل دستمزد روزانه (ریال)")
+    ceiling_daily = models.PositiveBigIntegerField("سقف دستمزد روزانه (ریال)")
+    source = models.CharField("مأخذ", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "حداقل و سقف دستمزد"
+        verbose_name_plural = "جدول حداقل و سقف دستمزد"
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_daily__gt=0), name="wage_min_positive"),
+            models.CheckConstraint(condition=Q(ceiling_daily__gte=models.F("min_daily")), name="wage_ceiling_over_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from}: {self.min_daily:,}"
+
+
+class TreatmentFee(models.Model):
+    """Per-capita treatment fee (سرانه درمان) per person per month, one figure per year, applied to all of it."""
+
+    year = models.PositiveSmallIntegerField("سال", unique=True)
+    per_capita_monthly = models.PositiveBigIntegerField("سرانه ماهانه هر نفر (ریال)")
+    source = models.CharField("مأخذ", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "سرانه درمان"
+        verbose_name_plural = "سرانه‌های درمان"
+        ordering = ["-year"]
+        constraints = [models.CheckConstraint(condition=Q(per_capita_monthly__gt=0), name="per_capita_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.per_capita_monthly:,}"
+
+
+class SchemeRate(models.Model):
+    """The insured's share for a rate code from a month on (basis points: 1200 = 12 %)."""
+
+    rate_code = models.CharField("کد نرخ", max_length=3, choices=RateCode.choices)
+    effective_from = JalaliMonthField("از ماه")
+    rate_bp = models.PositiveIntegerField(
+        "نرخ (صدم درصد)", validators=[MinValueValidator(1), MaxValueValidator(rules.RATE_BASIS)]
+    )
+
+    class Meta:
+        verbose_name = "نرخ حق بیمه"
+        verbose_name_plural = "نرخ‌های حق بیمه"
+        ordering = ["rate_code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["rate_code", "effective_from"], name="one_rate_per_code_and_month"),
+            models.CheckConstraint(condition=Q(rate_bp__gt=0, rate_bp__lte=rules.RATE_BASIS), name="rate_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate_code} از {self.effective_from}: {Decimal(self.rate_bp) / 100}%"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "زن"
+    MALE = "M", "مرد"
+
+
+class InsuredPerson(models.Model):
+    national_code = models.CharField("کد ملی", max_length=10, unique=True)
+    insurance_number = models.CharField(
+        "شماره بیمه", max_length=10, unique=True, validators=[RegexValidator(r"^[0-9]{8,10}$")]
+    )
+    first_name = models.CharField("نام", max_length=64)
+    last_name = models.CharField("نام خانوادگی", max_length=64)
+    search_key = models.CharField(max_length=160, db_index=True, editable=False)
+    father_name = models.CharField("نام پدر", max_length=64)
+    birth_date = models.DateField("تاریخ تولد")
+    gender = models.CharField("جنسیت", max_length=1, choices=Gender.choices)
+    mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
+    address = models.CharField("نشانی", max_length=255, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="insured_people", verbose_name="شعبه")
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="insured_person", verbose_name="حساب"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "بیمه‌شده"
+        verbose_name_plural = "بیمه‌شدگان"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(national_code__regex=r"^[0-9]{10}$"), name="national_code_ten_digits"),
+            models.CheckConstraint(
+                condition=Q(insurance_number__regex=r"^[0-9]{8,10}$"), name="insurance_number_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Dependant(models.Model):
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", "همسر"
+        CHILD = "child", "فرزند"
+        PARENT = "parent", "پدر یا مادر"
+
+    insured = models.ForeignKey(InsuredPerson, on_delete=models.CASCADE, related_name="dependants")
+    first_name = models.CharField("نام", max_length=64)
+    last_name = models.CharField("نام خانوادگی", max_length=64)
+    national_code = models.CharField("کد ملی", max_length=10)
+    relation = models.CharField("نسبت", max_length=8, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = "فرد تحت تکفل"
+        verbose_name_plural = "افراد تحت تکفل"
+        constraints = [
+            models.UniqueConstraint(fields=["insured", "national_code"], name="dependant_once_per_insured"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.get_relation_display()})"
+
+
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", "فعال"
+    LAPSED = "lapsed", "باطل به دلیل عدم پرداخت"
+    CANCELLED = "cancelled", "لغو شده"
+
+
+class Contract(models.Model):
+    number = models.CharField("شماره قرارداد", max_length=12, unique=True)
+    insured = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="contracts")
+    scheme = models.CharField("نوع بیمه", max_length=16, choices=Scheme.choices)
+    rate_code = models.CharField("کد نرخ", max_length=3, choices=RateCode.choices)
+    wage_ratio_hundredths = models.PositiveSmallIntegerField(
+        "نسبت دستمزد به حداقل (صدم)",
+        validators=[MinValueValidator(rules.MIN_RATIO), MaxValueValidator(rules.MAX_RATIO)],
+    )
+    first_month = JalaliMonthField("نخستین ماه")
+    treatment = models.BooleanField("درمان", default=False)
+    status = models.CharField("وضعیت", max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
+    lapse_extension_used = models.BooleanField("مهلت چهارماهه داده شده", default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "قرارداد"
+        verbose_name_plural = "قراردادها"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wage_ratio_hundredths__gte=rules.MIN_RATIO, wage_ratio_hundredths__lte=rules.MAX_RATIO),
+                name="wage_ratio_between_one_and_seven",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheme=Scheme.VOLUNTARY, rate_code=RateCode.VOLUNTARY)
+                | Q(scheme=Scheme.SELF_EMPLOYED, rate_code__in=["01", "02", "03"]),
+                name="rate_code_fits_scheme",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ContractStatus.values), name="contract_status_known"),
+            models.UniqueConstraint(
+                fields=["insured"], condition=Q(status=ContractStatus.ACTIVE), name="one_active_contract_per_insured"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"قرارداد {self.number}"
+
+    @property
+    def wage_ratio(self) -> Decimal:
+        return Decimal(self.wage_ratio_hundredths) / rules.RATIO_BASIS
+
+
+class CoveredMonth(models.Model):
+    """A month paid for. Unique per contract: a month is never covered twice."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="covered_months")
+    month = JalaliMonthField("ماه")
+    premium = models.PositiveBigIntegerField("حق بیمه (ریال)")
+    per_capita = models.PositiveBigIntegerField("سرانه هر نفر (ریال)", default=0)
+    persons = models.PositiveSmallIntegerField("تعداد افراد درمان", default=0)
+    amount_paid = models.PositiveBigIntegerField("مبلغ پرداخت‌شده (ریال)")
+    slip_number = models.CharField("شماره برگ", max_length=16, blank=True)
+    paid_on = models.DateField("تاریخ پرداخت")
+
+    class Meta:
+        verbose_name = "ماه پرداخت‌شده"
+        verbose_name_plural = "ماه‌های پرداخت‌شده"
+        ordering = ["contract", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "month"], name="month_covered_once"),
+            models.CheckConstraint(condition=Q(amount_paid__gt=0), name="covered_month_paid_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} {self.month}"
+
+
+class StatementStatus(models.TextChoices):
+    COMPUTED = rules.STATEMENT_COMPUTED, "محاسبه‌شده"
+    ISSUED = rules.STATEMENT_ISSUED, "صادرشده، بدهی پرداخت‌نشده"
+    SETTLED = rules.STATEMENT_SETTLED, "تسویه‌شده"
+
+
+class AccountStatement(models.Model):
+    """The yearly account statement (گردش حساب) of one contract."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="statements")
+    year = models.PositiveSmallIntegerField("سال")
+    status = models.CharField("وضعیت", max_length=16, choices=StatementStatus.choices,
+                              default=StatementStatus.COMPUTED)
+    due_total = models.BigIntegerField("جمع بدهی به نرخ قطعی", default=0)
+    paid_total = models.BigIntegerField("جمع پرداختی", default=0)
+    balance = models.BigIntegerField("مانده (مثبت: بدهی)", default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "گردش حساب"
+        verbose_name_plural = "گردش‌های حساب"
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "year"], name="one_statement_per_contract_year"),
+            models.CheckConstraint(condition=Q(status__in=StatementStatus.values), name="statement_status_known"),
+            models.CheckConstraint(condition=Q(balance=models.F("due_total") - models.F("paid_total")),
+                                   name="statement_balance_adds_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"گردش حساب {self.year} — {self.contract.number}"
+
+
+class StatementLine(models.Model):
+    statement = models.ForeignKey(AccountStatement, on_delete=models.CASCADE, related_name="lines")
+    month = JalaliMonthField("ماه")
+    days = models.PositiveSmallIntegerField("روز")
+    daily_wage_base = models.PositiveBigIntegerField("دستمزد روزانه مبنا")
+    rate_bp = models.PositiveIntegerField("نرخ (صدم درصد)")
+    premium_due = models.PositiveBigIntegerField("حق بیمه به نرخ قطعی")
+    per_capita_due = models.PositiveBigIntegerField("سرانه درمان به نرخ قطعی", default=0)
+    amount_paid = models.PositiveBigIntegerField("پرداختی")
+    slip_number = models.CharField("شماره برگ", max_length=16, blank=True)
+    difference = models.BigIntegerField("تفاوت")
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [models.UniqueConstraint(fields=["statement", "month"], name="statement_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.month}"
+
+
+class DebtSlipStatus(models.TextChoices):
+    ISSUED = "issued", "صادرشده"
+    PAID = "paid", "پرداخت‌شده"
+    VOIDED = "voided", "باطل‌شده"
+
+
+class DebtSlip(models.Model):
+    """برگ بدهی ایام گذشته: the branch's bill for a statement's positive balance (clause 6)."""
+
+    number = models.CharField("شماره برگ بدهی", max_length=16, unique=True)
+    statement = models.ForeignKey(AccountStatement, on_delete=models.PROTECT, related_name="debt_slips")
+    amount = models.PositiveBigIntegerField("مبلغ (ریال)")
+    status = models.CharField("وضعیت", max_length=8, choices=DebtSlipStatus.choices, default=DebtSlipStatus.ISSUED)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField("شماره رسید پرداخت", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "برگ بدهی ایام گذشته"
+        verbose_name_plural = "برگ‌های بدهی ایام گذشته"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="debt_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=DebtSlipStatus.values), name="debt_status_known"),
+            models.UniqueConstraint(fields=["statement"], condition=Q(status="issued"),
+                                    name="one_open_debt_slip_per_statement"),
+            models.UniqueConstraint(fields=["payment_reference"], condition=~Q(payment_reference=""),
+                                    name="debt_payment_reference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"برگ بدهی {self.number}"

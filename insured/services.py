@@ -1,0 +1,217 @@
+"""Use cases that change the ledger. Each runs in one transaction, locks what it must and writes its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from insured import ledger
+from insured.models import (
+    SCHEME_OF_RATE,
+    AccountStatement,
+    Contract,
+    CoveredMonth,
+    DebtSlip,
+    DebtSlipStatus,
+    Dependant,
+    InsuredPerson,
+    StatementLine,
+    StatementStatus,
+)
+from samt.actors import Actor
+from samt.audit import audit_record, snapshot
+from samt.errors import DomainError
+from samt.jalali import JalaliMonth
+from samt.numbering import document_number
+from samt.persian import search_key
+
+PERSON_FIELDS = ["national_code", "insurance_number", "first_name", "last_name", "father_name", "birth_date",
+                 "gender", "mobile", "address", "branch_id"]
+CONTRACT_FIELDS = ["number", "scheme", "rate_code", "wage_ratio_hundredths", "first_month", "treatment", "status",
+                   "lapse_extension_used"]
+
+STATEMENT_ALREADY_ISSUED = "گردش حساب این سال پیش‌تر صادر شده و دیگر دوباره محاسبه نمی‌شود."
+STATEMENT_NOT_ISSUED = "گردش حساب هنوز صادر نشده است؛ نخست آن را صادر کنید."
+NO_DEBT = "این گردش حساب بدهی ندارد و برگ بدهی لازم نیست."
+DEBT_SLIP_NOT_OPEN = "این برگ بدهی باز نیست و پرداخت آن ثبت نمی‌شود."
+RECEIPT_USED = "این شماره رسید پیش‌تر برای پرداخت دیگری ثبت شده است."
+
+
+@dataclass(frozen=True)
+class PersonData:
+    national_code: str
+    insurance_number: str
+    first_name: str
+    last_name: str
+    father_name: str
+    birth_date: date
+    gender: str
+    mobile: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ContractData:
+    rate_code: str
+    wage_ratio_hundredths: int
+    first_month: JalaliMonth
+    treatment: bool
+
+
+def _person_key(first_name: str, last_name: str) -> str:
+    return search_key(f"{first_name} {last_name}")
+
+
+@transaction.atomic
+def insured_register(*, actor: Actor, person: PersonData, contract: ContractData, branch_id: int) -> Contract:
+    """A new insured person and their first contract, registered at `branch_id`."""
+    if InsuredPerson.objects.filter(national_code=person.national_code).exists():
+        raise DomainError("بیمه‌شده‌ای با این کد ملی پیش‌تر ثبت شده است؛ او را جست‌وجو کنید.")
+    if InsuredPerson.objects.filter(insurance_number=person.insurance_number).exists():
+        raise DomainError("این شماره بیمه به نام شخص دیگری ثبت شده است.")
+    insured = InsuredPerson.objects.create(
+        **person.__dict__, branch_id=branch_id, search_key=_person_key(person.first_name, person.last_name)
+    )
+    audit_record(actor=actor, action="insured.registered", subject=insured, after=snapshot(insured, PERSON_FIELDS))
+    return contract_create(actor=actor, insured=insured, data=contract)
+
+
+@transaction.atomic
+def contract_create(*, actor: Actor, insured: InsuredPerson, data: ContractData) -> Contract:
+    contract = Contract.objects.create(
+        number=document_number("3", "contract"),
+        insured=insured,
+        scheme=SCHEME_OF_RATE[data.rate_code],
+        rate_code=data.rate_code,
+        wage_ratio_hundredths=data.wage_ratio_hundredths,
+        first_month=data.first_month,
+        treatment=data.treatment,
+    )
+    audit_record(actor=actor, action="contract.created", subject=contract, after=snapshot(contract, CONTRACT_FIELDS))
+    return contract
+
+
+@transaction.atomic
+def insured_update(*, actor: Actor, insured: InsuredPerson, changes: dict[str, object]) -> InsuredPerson:
+    locked = InsuredPerson.objects.select_for_update().get(pk=insured.pk)
+    before = snapshot(locked, PERSON_FIELDS)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.search_key = _person_key(locked.first_name, locked.last_name)
+    locked.save()
+    audit_record(actor=actor, action="insured.updated", subject=locked, before=before,
+                 after=snapshot(locked, PERSON_FIELDS))
+    return locked
+
+
+@transaction.atomic
+def dependant_add(*, actor: Actor, insured: InsuredPerson, first_name: str, last_name: str, national_code: str,
+                  relation: str) -> Dependant:
+    if insured.dependants.filter(national_code=national_code).exists():
+        raise DomainError("این فرد پیش‌تر به‌عنوان فرد تحت تکفل ثبت شده است.")
+    dependant = Dependant.objects.create(insured=insured, first_name=first_name, last_name=last_name,
+                                         national_code=national_code, relation=relation)
+    audit_record(actor=actor, action="insured.dependant_added", subject=insured,
+                 after={"national_code": national_code, "relation": relation})
+    return dependant
+
+
+# The yearly account statement ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_compute(*, actor: Actor, contract: Contract, year: int) -> AccountStatement:
+    """Compute (or recompute, while not yet issued) one contract's statement of `year` at that year's final rates."""
+    statement, _ = AccountStatement.objects.select_for_update().get_or_create(contract=contract, year=year)
+    if statement.status != StatementStatus.COMPUTED:
+        raise DomainError(STATEMENT_ALREADY_ISSUED)
+    paid = list(CoveredMonth.objects.filter(contract=contract, month__gte=JalaliMonth(year, 1),
+                                            month__lte=JalaliMonth.esfand(year)).order_by("month"))
+    statement.lines.all().delete()
+    lines = [_statement_line(statement, contract, covered) for covered in paid]
+    StatementLine.objects.bulk_create(lines)
+    statement.due_total = sum(line.premium_due + line.per_capita_due for line in lines)
+    statement.paid_total = sum(line.amount_paid for line in lines)
+    statement.balance = statement.due_total - statement.paid_total
+    statement.computed_at = timezone.now()
+    statement.save()
+    audit_record(actor=actor, action="statement.computed", subject=statement,
+                 after={"year": year, "due": statement.due_total, "paid": statement.paid_total,
+                        "balance": statement.balance})
+    return statement
+
+
+def _statement_line(statement: AccountStatement, contract: Contract, covered: CoveredMonth) -> StatementLine:
+    # The persons charged at payment time stay the persons due: dependants added later do not reach back.
+    persons = covered.persons if contract.treatment else 0
+    line = ledger.lines_for(months=[covered.month], rate_code=contract.rate_code,
+                            ratio_hundredths=contract.wage_ratio_hundredths, persons=persons)[0]
+    return StatementLine(
+        statement=statement, month=covered.month, days=line.days, daily_wage_base=line.daily_wage_base,
+        rate_bp=line.rate_bp, premium_due=line.premium, per_capita_due=line.treatment,
+        amount_paid=covered.amount_paid, slip_number=covered.slip_number,
+        difference=line.amount - covered.amount_paid,
+    )
+
+
+@transaction.atomic
+def statement_issue(*, actor: Actor, statement: AccountStatement) -> AccountStatement:
+    """Issue the statement to the insured. With nothing owed it is settled at once (a credit is left for the
+    branch to refund); with a debt it waits for the debt slip to be paid."""
+    locked = AccountStatement.objects.select_for_update().get(pk=statement.pk)
+    if locked.status != StatementStatus.COMPUTED:
+        raise DomainError(STATEMENT_ALREADY_ISSUED)
+    now = timezone.now()
+    locked.issued_at = now
+    locked.status = StatementStatus.ISSUED if locked.balance > 0 else StatementStatus.SETTLED
+    locked.settled_at = None if locked.balance > 0 else now
+    locked.save(update_fields=["status", "issued_at", "settled_at"])
+    audit_record(actor=actor, action="statement.issued", subject=locked,
+                 after={"status": locked.status, "balance": locked.balance})
+    return locked
+
+
+@transaction.atomic
+def debt_slip_issue(*, actor: Actor, statement: AccountStatement) -> DebtSlip:
+    """The debt slip for past periods (clause 6). Issuing again voids the open one, so one number is live."""
+    locked = AccountStatement.objects.select_for_update().get(pk=statement.pk)
+    if locked.status != StatementStatus.ISSUED:
+        raise DomainError(STATEMENT_NOT_ISSUED if locked.status == StatementStatus.COMPUTED else NO_DEBT)
+    if locked.balance <= 0:
+        raise DomainError(NO_DEBT)
+    locked.debt_slips.filter(status=DebtSlipStatus.ISSUED).update(status=DebtSlipStatus.VOIDED)
+    slip = DebtSlip.objects.create(number=document_number("5", "debt_slip"), statement=locked,
+                                   amount=locked.balance, issued_by=actor.user)
+    audit_record(actor=actor, action="debt_slip.issued", subject=slip,
+                 after={"number": slip.number, "amount": slip.amount, "year": locked.year})
+    return slip
+
+
+@transaction.atomic
+def debt_slip_mark_paid(*, actor: Actor, debt_slip: DebtSlip, reference: str, paid_at: datetime) -> DebtSlip:
+    """Record a debt slip paid (at the counter with a receipt number, or by card) and settle its statement.
+
+    Idempotent for a repeat of the same reference; a reference already used elsewhere is refused.
+    """
+    locked = DebtSlip.objects.select_for_update().select_related("statement").get(pk=debt_slip.pk)
+    if locked.status == DebtSlipStatus.PAID and locked.payment_reference == reference:
+        return locked
+    if locked.status != DebtSlipStatus.ISSUED:
+        raise DomainError(DEBT_SLIP_NOT_OPEN)
+    if DebtSlip.objects.filter(payment_reference=reference).exclude(pk=locked.pk).exists():
+        raise DomainError(RECEIPT_USED)
+    locked.status = DebtSlipStatus.PAID
+    locked.payment_reference = reference
+    locked.paid_at = paid_at
+    locked.save(update_fields=["status", "payment_reference", "paid_at"])
+    statement = AccountStatement.objects.select_for_update().get(pk=locked.statement_id)
+    statement.status = StatementStatus.SETTLED
+    statement.settled_at = paid_at
+    statement.save(update_fields=["status", "settled_at"])
+    audit_record(actor=actor, action="debt_slip.paid", subject=locked,
+                 after={"reference": reference, "amount": locked.amount, "statement_year": statement.year,
+                        "statement_status": statement.status})
+    return locked
