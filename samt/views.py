@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -25,6 +24,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
 from samt.models import AuditEvent, Role, SmsMessage, User
+from samt.qr import qr_svg
 
 
 def public_home(request: HttpRequest) -> HttpResponse:
@@ -94,9 +94,9 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             messages.success(request, "تأیید دومرحله‌ای فعال شد.")
             return redirect(_safe_next(request))
         form.add_error("token", TOKEN_INVALID)
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, "registration/otp_enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
+    context = {"form": form, "qr_svg": qr_svg(device.config_url, scale=5), "secret": secret}
+    return render(request, "registration/otp_enrol.html", context)
 
 
 @login_required
