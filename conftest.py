@@ -136,3 +136,13 @@ def verified_client(user: User) -> Client:
 @pytest.fixture
 def client_for():
     return verified_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A transactional test ends by flushing every table, which would also wipe the reference data that
+    # migrations load (the published rate tables, the PSP simulator's terminal and cards) for every test
+    # after it. Serialized rollback reloads that data at the start of each transactional test.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)

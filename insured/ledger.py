@@ -140,14 +140,20 @@ def _blocking_reason(contract: Contract, first_unpaid: JalaliMonth, current: Jal
     return None
 
 
-def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
-    """Lapse and the clause-6 gate, in the order a person should deal with them."""
+def check_active_and_not_lapsed(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
+    """A contract that is not active, or has lapsed, issues no slip through any channel."""
     branch = branch_label(contract)
     if contract.status != ContractStatus.ACTIVE:
         raise DomainError(
             f"قرارداد شما {contract.get_status_display()} است و صدور برگ پرداخت ممکن نیست. به {branch} مراجعه کنید."
         )
     rules.check_not_lapsed(first_unpaid, current, extended=contract.lapse_extension_used, branch=branch)
+
+
+def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
+    """Lapse and the clause-6 gate, in the order a person should deal with them."""
+    check_active_and_not_lapsed(contract, first_unpaid, current)
+    branch = branch_label(contract)
     if contract.first_month.year < current.year:
         previous = current.year - 1
         statement = AccountStatement.objects.filter(contract=contract, year=previous).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from insured import rules
 from samt.fields import JalaliMonthField
+from samt.jalali import TEHRAN
 from samt.models import Branch, User
 
 
@@ -218,6 +220,7 @@ class CoveredMonth(models.Model):
     persons = models.PositiveSmallIntegerField("تعداد افراد درمان", default=0)
     amount_paid = models.PositiveBigIntegerField("مبلغ پرداخت‌شده (ریال)")
     slip_number = models.CharField("شماره برگ", max_length=16, blank=True)
+    slip = models.ForeignKey("Slip", null=True, blank=True, on_delete=models.PROTECT, related_name="covered_months")
     paid_on = models.DateField("تاریخ پرداخت")
 
     class Meta:
@@ -320,3 +323,112 @@ class DebtSlip(models.Model):
 
     def __str__(self) -> str:
         return f"برگ بدهی {self.number}"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "اینترنتی (خود بیمه‌شده)"
+    BRANCH = "branch", "باجه شعبه"
+    BROKER = "broker", "کارگزاری رسمی"
+
+
+class SlipStatus(models.TextChoices):
+    ISSUED = "issued", "صادرشده، در انتظار پرداخت"
+    PAID = "paid", "پرداخت‌شده"
+    EXPIRED = "expired", "منقضی‌شده"
+    VOIDED = "voided", "باطل‌شده با برگ تازه"
+
+
+class Slip(models.Model):
+    """برگ پرداخت حق بیمه: whole consecutive months of one contract, payable until the end of the Jalali
+    month it was issued in."""
+
+    number = models.CharField("شماره برگ", max_length=16, unique=True)
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="slips")
+    channel = models.CharField("راه صدور", max_length=8, choices=Channel.choices)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="صادرکننده")
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey("samt.BrokerOffice", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="slips")
+    first_month = JalaliMonthField("از ماه")
+    last_month = JalaliMonthField("تا ماه")
+    total = models.PositiveBigIntegerField("مبلغ کل (ریال)")
+    issued_at = models.DateTimeField("زمان صدور", default=timezone.now)
+    payable_until = models.DateField("مهلت پرداخت")
+    status = models.CharField("وضعیت", max_length=8, choices=SlipStatus.choices, default=SlipStatus.ISSUED)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A form carries one key; a double submit of it gets the slip the first submit made.
+    request_key = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField("زمان پرداخت", null=True, blank=True)
+    payment_reference = models.CharField("شناسه پرداخت بانک", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "برگ پرداخت حق بیمه"
+        verbose_name_plural = "برگ‌های پرداخت حق بیمه"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="slip_total_positive"),
+            models.CheckConstraint(condition=Q(last_month__gte=models.F("first_month")), name="slip_months_ordered"),
+            models.CheckConstraint(condition=Q(status__in=SlipStatus.values), name="slip_status_known"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="slip_channel_known"),
+            models.CheckConstraint(
+                condition=~Q(status=SlipStatus.PAID) | (Q(paid_at__isnull=False) & ~Q(payment_reference="")),
+                name="paid_slip_has_payment",
+            ),
+            models.UniqueConstraint(fields=["payment_reference"], condition=~Q(payment_reference=""),
+                                    name="slip_payment_reference_once"),
+            models.UniqueConstraint(fields=["contract", "request_key"], condition=~Q(request_key=""),
+                                    name="slip_request_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"برگ {self.number}"
+
+    def is_payable(self, at: datetime | None = None) -> bool:
+        """Unpaid, not superseded, and still inside its deadline (a Tehran calendar day)."""
+        today = timezone.localtime(at or timezone.now(), TEHRAN).date()
+        return self.status == SlipStatus.ISSUED and today <= self.payable_until
+
+    @property
+    def effective_status(self) -> str:
+        """What people are told: an unpaid slip past its deadline is expired even before anything marks it."""
+        if self.status == SlipStatus.ISSUED and not self.is_payable():
+            return SlipStatus.EXPIRED
+        return self.status
+
+    @property
+    def effective_status_label(self) -> str:
+        return SlipStatus(self.effective_status).label
+
+
+class SlipLine(models.Model):
+    """One month of a slip. `live` is true while the slip is unpaid-and-valid or paid, so the database
+    itself refuses a month on two live slips of one contract."""
+
+    slip = models.ForeignKey(Slip, on_delete=models.CASCADE, related_name="lines")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    month = JalaliMonthField("ماه")
+    days = models.PositiveSmallIntegerField("روز")
+    min_daily = models.PositiveBigIntegerField("حداقل دستمزد روزانه")
+    daily_wage_base = models.PositiveBigIntegerField("دستمزد روزانه مبنا")
+    capped = models.BooleanField("به سقف رسیده", default=False)
+    rate_bp = models.PositiveIntegerField("نرخ (صدم درصد)")
+    premium = models.PositiveBigIntegerField("حق بیمه")
+    per_capita = models.PositiveBigIntegerField("سرانه هر نفر", default=0)
+    persons = models.PositiveSmallIntegerField("تعداد افراد درمان", default=0)
+    amount = models.PositiveBigIntegerField("مبلغ ماه")
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["slip", "month"], name="slip_month_once"),
+            models.UniqueConstraint(fields=["contract", "month"], condition=Q(live=True),
+                                    name="month_on_one_live_slip"),
+            models.CheckConstraint(
+                condition=Q(amount=models.F("premium") + models.F("per_capita") * models.F("persons")),
+                name="slip_line_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slip_id} {self.month}"

@@ -1,0 +1,162 @@
+"""Premium slips: the one issuing service every channel calls, and the one way a slip becomes paid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from insured import ledger, rules
+from insured.models import Channel, Contract, CoveredMonth, Slip, SlipLine, SlipStatus
+from samt.actors import Actor
+from samt.audit import audit_record
+from samt.errors import DomainError
+from samt.jalali import TEHRAN, JalaliMonth
+from samt.numbering import document_number
+
+SLIP_NOT_PAYABLE = {
+    SlipStatus.VOIDED: "این برگ با صدور برگ تازه‌تری باطل شده است؛ برگ تازه را بپردازید.",
+    SlipStatus.EXPIRED: "مهلت پرداخت این برگ گذشته است؛ برگ تازه‌ای صادر کنید.",
+    SlipStatus.PAID: "این برگ پیش‌تر پرداخت شده است.",
+}
+SLIP_PAST_DEADLINE = "مهلت پرداخت این برگ گذشته است؛ برگ تازه‌ای صادر کنید."
+WRONG_AMOUNT = "مبلغ پرداخت‌شده با مبلغ برگ برابر نیست؛ برگ پرداخت‌شده ثبت نشد."
+REFERENCE_USED = "این شناسه پرداخت بانک پیش‌تر برای برگ دیگری به کار رفته است."
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a slip from the first unpaid month to `end` would be, committing nothing."""
+
+    standing: ledger.Standing
+    months: list[JalaliMonth]
+    lines: list[rules.MonthLine]
+
+    @property
+    def total(self) -> int:
+        return rules.lines_total(self.lines)
+
+
+def payable_until(issued_at: datetime) -> date:
+    """A slip can be paid until the last day of the Jalali month in which it was issued (Tehran time)."""
+    return JalaliMonth.of_date(timezone.localtime(issued_at, TEHRAN).date()).last_day
+
+
+def _check_gates(contract: Contract, standing: ledger.Standing, channel: str) -> None:
+    if channel == Channel.BRANCH:
+        # The branch itself settles last year's statement, so at its counter only lapse and status bind
+        # (design rule 3 names the online and broker channels for the statement gate).
+        ledger.check_active_and_not_lapsed(contract, standing.first_unpaid, standing.current)
+    elif standing.blocked_by:
+        raise DomainError(standing.blocked_by)
+
+
+def slip_quote(contract: Contract, end: JalaliMonth, *, channel: str, now: datetime | None = None) -> Quote:
+    current = JalaliMonth.current(now)
+    standing = ledger.standing(contract, current)
+    _check_gates(contract, standing, channel)
+    months = rules.check_period(standing.first_unpaid, end, current)
+    return Quote(standing=standing, months=months, lines=ledger.contract_lines(contract, months))
+
+
+@transaction.atomic
+def slip_issue(
+    *,
+    actor: Actor,
+    contract: Contract,
+    end_month: JalaliMonth,
+    channel: str,
+    request_key: str = "",
+    now: datetime | None = None,
+) -> Slip:
+    """Issue a slip from the first unpaid month to `end_month`. Every channel calls this, so no channel can
+    treat a person differently (clause 5). An unpaid slip it overlaps is voided: one live slip at a time."""
+    now = now or timezone.now()
+    # Locking the contract serialises issuing and paying for one person; two tabs cannot both issue.
+    contract = Contract.objects.select_for_update().select_related("insured__branch").get(pk=contract.pk)
+    if request_key:
+        repeat = Slip.objects.filter(contract=contract, request_key=request_key).first()
+        if repeat is not None:
+            return repeat
+    quote = slip_quote(contract, end_month, channel=channel, now=now)
+    slip = Slip.objects.create(
+        number=document_number("7", "slip", width=8),
+        contract=contract,
+        channel=channel,
+        issued_by=actor.user,
+        branch_id=actor.branch_id,
+        office_id=actor.office_id,
+        first_month=quote.months[0],
+        last_month=quote.months[-1],
+        total=quote.total,
+        issued_at=now,
+        payable_until=payable_until(now),
+        request_key=request_key,
+    )
+    _retire_unpaid_slips(contract, superseded_by=slip, now=now)
+    SlipLine.objects.bulk_create([_line(slip, line) for line in quote.lines])
+    audit_record(actor=actor, action="slip.issued", subject=slip,
+                 after={"number": slip.number, "channel": channel, "first_month": str(slip.first_month),
+                        "last_month": str(slip.last_month), "total": slip.total})
+    return slip
+
+
+def _line(slip: Slip, line: rules.MonthLine) -> SlipLine:
+    return SlipLine(
+        slip=slip, contract_id=slip.contract_id, month=line.month, days=line.days, min_daily=line.min_daily,
+        daily_wage_base=line.daily_wage_base, capped=line.capped, rate_bp=line.rate_bp, premium=line.premium,
+        per_capita=line.per_capita, persons=line.persons, amount=line.amount,
+    )
+
+
+def _retire_unpaid_slips(contract: Contract, *, superseded_by: Slip, now: datetime) -> None:
+    unpaid = Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).exclude(pk=superseded_by.pk)
+    today = timezone.localtime(now, TEHRAN).date()
+    unpaid.filter(payable_until__lt=today).update(status=SlipStatus.EXPIRED)
+    unpaid.filter(payable_until__gte=today).update(status=SlipStatus.VOIDED, superseded_by=superseded_by)
+    SlipLine.objects.filter(contract=contract, live=True, slip__status__in=[SlipStatus.EXPIRED, SlipStatus.VOIDED]
+                            ).update(live=False)
+
+
+@transaction.atomic
+def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, paid_at: datetime) -> Slip:
+    """Credit a slip's months exactly once. The payment flow calls this after a verified payment.
+
+    A repeat with the same bank reference returns the paid slip unchanged; anything else that does not fit
+    (voided, expired, wrong amount, a reference already used) is refused and credits nothing.
+    """
+    locked = Slip.objects.select_for_update().get(pk=slip.pk)
+    if locked.status == SlipStatus.PAID and locked.payment_reference == reference:
+        return locked
+    if locked.status != SlipStatus.ISSUED:
+        raise DomainError(SLIP_NOT_PAYABLE[locked.status])
+    if not locked.is_payable(paid_at):
+        raise DomainError(SLIP_PAST_DEADLINE)
+    if amount != locked.total:
+        raise DomainError(WRONG_AMOUNT)
+    if Slip.objects.filter(payment_reference=reference).exists():
+        raise DomainError(REFERENCE_USED)
+    locked.status = SlipStatus.PAID
+    locked.paid_at = paid_at
+    locked.payment_reference = reference
+    locked.save(update_fields=["status", "paid_at", "payment_reference"])
+    try:
+        with transaction.atomic():
+            CoveredMonth.objects.bulk_create([_covered(locked, line, paid_at) for line in locked.lines.all()])
+    except IntegrityError:
+        # The unique (contract, month) backs the rule even if a path forgot the lock.
+        raise DomainError("برخی از ماه‌های این برگ پیش‌تر پرداخت شده‌اند؛ برگ پرداخت‌شده ثبت نشد.") from None
+    audit_record(actor=actor, action="slip.paid", subject=locked,
+                 after={"reference": reference, "amount": amount, "first_month": str(locked.first_month),
+                        "last_month": str(locked.last_month)})
+    return locked
+
+
+def _covered(slip: Slip, line: SlipLine, paid_at: datetime) -> CoveredMonth:
+    return CoveredMonth(
+        contract_id=slip.contract_id, month=line.month, premium=line.premium, per_capita=line.per_capita,
+        persons=line.persons, amount_paid=line.amount, slip_number=slip.number, slip=slip,
+        paid_on=timezone.localtime(paid_at, TEHRAN).date(),
+    )
