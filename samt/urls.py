@@ -25,6 +25,7 @@ kernel = (
 
 urlpatterns = [
     path("", include(kernel)),
+    path("", include("insured.public_urls")),
     path("me/", include("insured.urls")),
     path("branch/", include("branches.urls")),
     path("broker/", include("brokers.urls")),

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from insured.demo import DemoRow, seed_insured_demo
 from samt.models import Branch, BrokerOffice, Membership, Province, Role, User
 
 DEMO_PASSWORD = "samt-demo-1405"
@@ -69,7 +70,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             province = self._organisation()
             rows = [self._account(account, province) for account in ACCOUNTS]
+            insured = seed_insured_demo(self.stdout, password=DEMO_PASSWORD)
         self._print(rows)
+        self._print_insured(insured)
 
     def _organisation(self) -> Province:
         province, _ = Province.objects.update_or_create(code="23", defaults={"name": "تهران"})
@@ -109,3 +112,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<14} {'TOTP secret':<34} role")
         for username, role, secret in rows:
             self.stdout.write(f"  {username:<14} {secret:<34} {role}")
+
+    def _print_insured(self, rows: list[DemoRow]) -> None:
+        self.stdout.write("")
+        self.stdout.write("  insured persons: username (national code), name, what they show (read back from the")
+        self.stdout.write(f"  ledger as it stands this month); password {DEMO_PASSWORD}, no second factor.")
+        for row in rows:
+            self.stdout.write(f"  {row.username:<14} {row.name}")
+            self.stdout.write(f"  {'':<14} {row.shows}")
