@@ -1,0 +1,310 @@
+"""compute_statements YEAR: every contract's yearly account statement (گردش حساب), in set-based SQL.
+
+The month arithmetic is `rules.month_premium`, written once more in SQL so that a million contracts take a
+few statements per chunk instead of a Python loop over contracts and months:
+
+    base    = MIN(ratio_hundredths × min_daily, ceiling_daily × 100)          (hundredths of a rial)
+    premium = (2 × base × days × rate_bp + D) DIV (2 × D),  D = 100 × 10,000  (one half-up rounding)
+
+The rates in force come from the ledger (`insured.ledger`) and reach the SQL as two tiny VALUES tables:
+the twelve months of the year and each rate code's rate per month. The SQL only joins and does integer
+arithmetic, which SQLite and PostgreSQL do alike. A test holds the result equal to `statement_compute`.
+
+Contracts go in id-ordered chunks, one transaction each. Only statements still `computed` are (re)written;
+issued and settled ones are never touched, so a re-run is idempotent and a run that stopped half-way resumes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.db import connection, transaction
+from django.utils import timezone
+
+from insured import ledger, rules
+from insured.models import (
+    AccountStatement,
+    Contract,
+    CoveredMonth,
+    InsuredPerson,
+    RateCode,
+    StatementLine,
+    TreatmentFee,
+)
+from samt.actors import Actor
+from samt.audit import audit_record
+from samt.errors import DomainError
+from samt.jalali import JalaliMonth
+from samt.models import Branch
+from samt.persian import normalize_digits
+
+CONTRACT = Contract._meta.db_table
+PERSON = InsuredPerson._meta.db_table
+COVERED = CoveredMonth._meta.db_table
+STATEMENT = AccountStatement._meta.db_table
+LINE = StatementLine._meta.db_table
+COMPUTED = rules.STATEMENT_COMPUTED
+PREMIUM_DIVISOR = rules.RATIO_BASIS * rules.RATE_BASIS
+
+
+@dataclass(frozen=True)
+class YearRates:
+    """The figures in force for each month of a year, as rows for the SQL's VALUES tables."""
+
+    months: list[tuple[int, int, int, int, int]]  # (YYYYMM, days, min_daily, ceiling_daily, per_capita or 0)
+    rates: list[tuple[str, int, int]]  # (rate code, YYYYMM, rate_bp)
+    per_capita_entered: bool
+
+
+def year_rates(year: int) -> YearRates:
+    """Read once through the ledger, so a missing wage row is refused with the ledger's own message."""
+    fee = TreatmentFee.objects.filter(year=year).first()
+    months, rates = [], []
+    for month in JalaliMonth(year, 1).through(JalaliMonth.esfand(year)):
+        wage = ledger.wage_in_force(month)
+        per_capita = fee.per_capita_monthly if fee else 0
+        months.append((month.as_int(), month.days, wage.min_daily, wage.ceiling_daily, per_capita))
+        rates += [(code, month.as_int(), ledger.rate_in_force(code, month)) for code in RateCode.values]
+    return YearRates(months=months, rates=rates, per_capita_entered=fee is not None)
+
+
+def values_table(name: str, columns: str, rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """`name(columns) AS (VALUES ...)` for a WITH clause; numbers are cast to BIGINT so PostgreSQL never
+    multiplies them as 32-bit integers."""
+    row_sql = "(" + ", ".join("%s" if isinstance(v, str) else "CAST(%s AS BIGINT)" for v in rows[0]) + ")"
+    return f"{name}({columns}) AS (VALUES {', '.join([row_sql] * len(rows))})", [v for row in rows for v in row]
+
+
+class StatementBatch:
+    """The SQL of one run: which contracts are in scope, and the five statements that compute a chunk."""
+
+    def __init__(self, year: int, rates: YearRates, branch_id: int | None) -> None:
+        self.year = year
+        self.rates = rates
+        self.first, self.last = year * 100 + 1, year * 100 + 12
+        self.branch_sql = f" AND c.insured_id IN (SELECT p.id FROM {PERSON} p WHERE p.branch_id = %s)"
+        self.branch_params: list[Any] = [branch_id] if branch_id else []
+        if not branch_id:
+            self.branch_sql = ""
+
+    # Which contracts: active ones that had begun by Esfand, any that paid months of the year, and any that
+    # already have a statement of the year (a clerk may have computed one by hand).
+    def _in_scope(self) -> tuple[str, list[Any]]:
+        sql = (
+            f"((c.first_month <= %s AND (c.status = 'active' OR EXISTS (SELECT 1 FROM {COVERED} cm "
+            "WHERE cm.contract_id = c.id AND cm.month BETWEEN %s AND %s))) "
+            f"OR EXISTS (SELECT 1 FROM {STATEMENT} s WHERE s.contract_id = c.id AND s.year = %s))"
+            + self.branch_sql
+        )
+        return sql, [self.last, self.first, self.last, self.year, *self.branch_params]
+
+    def count(self) -> int:
+        scope, params = self._in_scope()
+        return _one(f"SELECT COUNT(*) FROM {CONTRACT} c WHERE {scope}", params)
+
+    def next_chunk(self, after: int, size: int) -> tuple[int, int]:
+        """(last contract id, number of contracts) of the next chunk after id `after`; (after, 0) at the end."""
+        scope, params = self._in_scope()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT MAX(id), COUNT(*) FROM (SELECT c.id AS id FROM {CONTRACT} c WHERE c.id > %s AND {scope} "
+                "ORDER BY c.id LIMIT %s) chunk",
+                [after, *params, size],
+            )
+            last_id, count = cursor.fetchone()
+        return (last_id or after), count
+
+    def _statements(self, low: int, high: int) -> tuple[str, list[Any]]:
+        """The statements of the year for contracts in (low, high], in the branch when one is given."""
+        sql = f"{STATEMENT}.year = %s AND {STATEMENT}.contract_id > %s AND {STATEMENT}.contract_id <= %s"
+        if self.branch_sql:
+            sql += (f" AND {STATEMENT}.contract_id IN (SELECT c.id FROM {CONTRACT} c WHERE c.id > %s AND c.id <= %s"
+                    f"{self.branch_sql})")
+            return sql, [self.year, low, high, low, high, *self.branch_params]
+        return sql, [self.year, low, high]
+
+    def run_chunk(self, low: int, high: int, now: Any) -> Counter[str]:
+        """Compute contracts (low, high] in the caller's transaction."""
+        scope, scope_params = self._in_scope()
+        statements, statement_params = self._statements(low, high)
+        counts: Counter[str] = Counter()
+        with connection.cursor() as cursor:
+            # 1. A statement for every contract in scope that has none (a clerk's concurrent one wins).
+            cursor.execute(
+                f"INSERT INTO {STATEMENT} (contract_id, year, status, due_total, paid_total, balance, computed_at) "
+                f"SELECT c.id, %s, %s, 0, 0, 0, %s FROM {CONTRACT} c WHERE c.id > %s AND c.id <= %s AND {scope} "
+                "ON CONFLICT (contract_id, year) DO NOTHING",
+                [self.year, COMPUTED, now, low, high, *scope_params],
+            )
+            counts["statements_created"] = cursor.rowcount
+            # 2. Lock the statements still computed before touching their lines: a clerk issuing one of them
+            #    now waits for this chunk, and then issues the new figures.
+            cursor.execute(f"UPDATE {STATEMENT} SET computed_at = %s WHERE {statements} AND status = %s",
+                           [now, *statement_params, COMPUTED])
+            counts["statements_computed"] = cursor.rowcount
+            # 3. Their old lines go ...
+            cursor.execute(f"DELETE FROM {LINE} WHERE statement_id IN (SELECT id FROM {STATEMENT} WHERE {statements}"
+                           " AND status = %s)", [*statement_params, COMPUTED])
+            # 4. ... and every paid month of the year comes back at the year's rates.
+            sql, params = self._insert_lines(statements)
+            cursor.execute(sql, [*params, *statement_params, COMPUTED])
+            counts["lines"] = cursor.rowcount
+            # 5. Totals and balance from the lines.
+            total = f"COALESCE((SELECT SUM({{}}) FROM {LINE} l WHERE l.statement_id = {STATEMENT}.id), 0)"
+            cursor.execute(
+                f"UPDATE {STATEMENT} SET due_total = {total.format('l.premium_due + l.per_capita_due')}, "
+                f"paid_total = {total.format('l.amount_paid')}, balance = {total.format('l.difference')} "
+                f"WHERE {statements} AND status = %s",
+                [*statement_params, COMPUTED],
+            )
+            cursor.execute(f"SELECT COUNT(*) FROM {STATEMENT} WHERE {statements} AND status <> %s",
+                           [*statement_params, COMPUTED])
+            counts["statements_left_issued_or_settled"] = cursor.fetchone()[0]
+        return counts
+
+    def _insert_lines(self, statements: str) -> tuple[str, list[Any]]:
+        months_sql, months_params = values_table("months", "month, days, min_daily, ceiling_daily, per_capita",
+                                                 self.rates.months)
+        rates_sql, rates_params = values_table("rates", "rate_code, month, rate_bp", self.rates.rates)
+        base = "CAST(c.wage_ratio_hundredths AS BIGINT) * m.min_daily"
+        # WITH comes after INSERT: Python's sqlite3 reports no row count for a statement that starts with WITH.
+        sql = f"""
+            INSERT INTO {LINE} (statement_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
+                                amount_paid, slip_number, difference)
+            WITH {months_sql}, {rates_sql}
+            SELECT statement_id, month, days, (2 * base + {rules.RATIO_BASIS}) / {2 * rules.RATIO_BASIS}, rate_bp,
+                   premium, per_capita_due, amount_paid, slip_number, premium + per_capita_due - amount_paid
+            FROM (
+                SELECT statement_id, month, days, base, rate_bp, per_capita_due, amount_paid, slip_number,
+                       (2 * base * days * rate_bp + {PREMIUM_DIVISOR}) / {2 * PREMIUM_DIVISOR} AS premium
+                FROM (
+                    SELECT {STATEMENT}.id AS statement_id, cm.month AS month, m.days AS days, r.rate_bp AS rate_bp,
+                           CASE WHEN {base} < m.ceiling_daily * {rules.RATIO_BASIS} THEN {base}
+                                ELSE m.ceiling_daily * {rules.RATIO_BASIS} END AS base,
+                           CASE WHEN c.treatment THEN m.per_capita * cm.persons ELSE 0 END AS per_capita_due,
+                           cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
+                    FROM {STATEMENT}
+                    JOIN {CONTRACT} c ON c.id = {STATEMENT}.contract_id
+                    JOIN {COVERED} cm ON cm.contract_id = c.id
+                    JOIN months m ON m.month = cm.month
+                    JOIN rates r ON r.rate_code = c.rate_code AND r.month = cm.month
+                    WHERE {statements} AND {STATEMENT}.status = %s
+                ) AS paid
+            ) AS priced
+        """
+        return sql, [*months_params, *rates_params]
+
+    def check_per_capita(self) -> None:
+        """A year whose per-capita fee is not entered cannot price treatment months: refuse, as the ledger does,
+        rather than write statements that show everyone a credit."""
+        if self.rates.per_capita_entered:
+            return
+        needed = _one(
+            f"SELECT COUNT(*) FROM {COVERED} cm JOIN {CONTRACT} c ON c.id = cm.contract_id "
+            f"WHERE c.treatment AND cm.persons > 0 AND cm.month BETWEEN %s AND %s{self.branch_sql}",
+            [self.first, self.last, *self.branch_params],
+        )
+        if needed:
+            ledger.per_capita_for(self.year)  # raises the ledger's Persian message
+
+
+def _one(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+class ProgressBar:
+    """`[#####-----] 12,000/100,000 contracts` on one line of stderr, redrawn in place."""
+
+    def __init__(self, total: int, out: OutputWrapper | None, width: int = 30) -> None:
+        self.total, self.out, self.width = total, out, width
+
+    def show(self, done: int) -> None:
+        filled = self.width * done // self.total if self.total else self.width
+        self._write(f"\r[{'#' * filled}{'-' * (self.width - filled)}] {done:,}/{self.total:,} contracts")
+
+    def close(self) -> None:
+        self._write("\n")
+
+    def _write(self, text: str) -> None:
+        if self.out is not None:
+            # Plain text even on a terminal (stderr is styled as an error by default), and no line ending.
+            self.out.write(text, style_func=str, ending="")
+            self.out.flush()
+
+
+class Command(BaseCommand):
+    help = "Computes every contract's account statement of a Jalali YEAR in set-based SQL (idempotent, resumable)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("year", type=int, help="Jalali year, e.g. 1404")
+        parser.add_argument("--branch", metavar="CODE", help="only the insured of this branch (4-digit code)")
+        parser.add_argument("--chunk", type=int, default=5000, metavar="N",
+                            help="contracts per transaction (default 5,000)")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        year, chunk = options["year"], options["chunk"]
+        if chunk < 1:
+            raise CommandError("--chunk must be at least 1")
+        branch = self._branch(options["branch"])
+        try:
+            JalaliMonth(year, 1)
+            batch = StatementBatch(year, year_rates(year), branch.pk if branch else None)
+            batch.check_per_capita()
+        except (DomainError, ValueError) as refusal:
+            raise CommandError(getattr(refusal, "message", str(refusal))) from None
+        counts: Counter[str] = Counter()
+        started = time.monotonic()
+        total = batch.count()
+        bar = ProgressBar(total, None if options["quiet"] else self.stderr)
+        try:
+            self._run(batch, chunk, bar, counts)
+        except BaseException as failure:
+            self._audit(year, branch, chunk, counts, started, error=repr(failure))
+            raise
+        finally:
+            bar.close()
+        self._audit(year, branch, chunk, counts, started)
+        self.stdout.write(
+            f"{year}: {counts['contracts']:,} contracts, {counts['statements_computed']:,} statements computed "
+            f"({counts['statements_created']:,} new), {counts['lines']:,} lines, "
+            f"{counts['statements_left_issued_or_settled']:,} issued or settled left as they were, "
+            f"{time.monotonic() - started:.1f} s"
+        )
+
+    def _run(self, batch: StatementBatch, chunk: int, bar: ProgressBar, counts: Counter[str]) -> None:
+        after = 0
+        bar.show(0)
+        while True:
+            last_id, size = batch.next_chunk(after, chunk)
+            if not size:
+                return
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with transaction.atomic():
+                counts.update(batch.run_chunk(after, last_id, now))
+            counts["contracts"] += size
+            after = last_id
+            bar.show(counts["contracts"])
+
+    def _branch(self, code: str | None) -> Branch | None:
+        if code is None:
+            return None
+        branch = Branch.objects.filter(code=normalize_digits(code).strip()).first()
+        if branch is None:
+            raise CommandError(f"no branch with code {code}")
+        return branch
+
+    def _audit(self, year: int, branch: Branch | None, chunk: int, counts: Counter[str], started: float,
+               error: str | None = None) -> None:
+        after = {"year": year, "branch": branch.code if branch else None, "chunk": chunk, **counts,
+                 "seconds": round(time.monotonic() - started, 1), "completed": error is None}
+        if error:
+            after["error"] = error
+        with transaction.atomic():
+            audit_record(actor=Actor.system("compute_statements"), action="statements.batch_computed", after=after)
