@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "branches",
     "brokers",
     "payments",
+    "payments.simulator",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,17 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 SAMT_SMS_BACKEND = env_str("SMS_BACKEND", "samt.sms.OutboxBackend")
 # The outbox page shows every stored SMS, so it exists only where messages are fake.
 SAMT_SMS_OUTBOX_PAGE = env_bool("SMS_OUTBOX_PAGE", DEBUG)
+
+# Payments: the gateway adapter and its terminal. In development the default is our own PSP simulator, served
+# by this same process under /psp/; set PSP_BASE_URL (e.g. https://sep.shaparak.ir) and PSP_TERMINAL_ID to go live.
+SAMT_PAYMENT_GATEWAY = {
+    "ADAPTER": "payments.gateways.sep.SepGateway",
+    "BASE_URL": env_str("PSP_BASE_URL", "http://127.0.0.1:8000/psp" if DEBUG else ""),
+    "TERMINAL_ID": env_str("PSP_TERMINAL_ID", "10012345" if DEBUG else ""),
+    "TIMEOUT_SECONDS": env_int("PSP_TIMEOUT_SECONDS", 10),
+}
+# The simulator approves made-up cards: a system check refuses to let it run without DEBUG.
+SAMT_PSP_SIMULATOR = env_bool("PSP_SIMULATOR", DEBUG)
 
 # Production hardening: everything below is on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,5 +1,6 @@
 """The project's URLs: the kernel's own pages, then each app under its prefix."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -34,3 +35,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# The PSP simulator stands in for the bank in development only (payments.md §10).
+if settings.SAMT_PSP_SIMULATOR:
+    urlpatterns.append(path("psp/", include("payments.simulator.urls")))

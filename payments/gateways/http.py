@@ -1,0 +1,54 @@
+"""The one place that talks HTTP to a PSP. Tests replace `post_json`; nothing else opens a socket.
+
+Everything that leaves the outcome unknown (timeout, refused or dropped connection, 5xx, a body that is not a
+JSON object) becomes RetryableGatewayError; a 4xx without a JSON explanation is a refusal and permanent.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from payments.gateways.base import PermanentGatewayError, RetryableGatewayError
+
+NO_ANSWER = "درگاه پرداخت در زمان مقرر پاسخ نداد یا ارتباط با آن قطع شد."
+SERVER_ERROR = "درگاه پرداخت با خطای داخلی پاسخ داد (HTTP {status})."
+MALFORMED = "پاسخ درگاه پرداخت قابل خواندن نبود."
+REFUSED = "درگاه پرداخت درخواست را نپذیرفت (HTTP {status})."
+
+# 408 and 429 say "not now", not "never".
+_RETRYABLE_STATUSES = {408, 429}
+
+
+def post_json(url: str, payload: dict[str, Any], *, timeout: float, headers: dict[str, str] | None = None) -> dict:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    all_headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, headers=all_headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return decode_answer(response.status, response.read())
+    except urllib.error.HTTPError as error:  # before URLError: it is one, but it carries an answer
+        return decode_answer(error.code, error.read())
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+        # OSError covers socket timeouts and resets; HTTPException covers a body cut short (IncompleteRead).
+        raise RetryableGatewayError(NO_ANSWER, raw=repr(error)) from error
+
+
+def decode_answer(status: int, body: bytes) -> dict:
+    """The JSON object in an HTTP answer, or the error that answer means."""
+    text = body.decode("utf-8", errors="replace")
+    if status >= 500 or status in _RETRYABLE_STATUSES:
+        raise RetryableGatewayError(SERVER_ERROR.format(status=status), raw=text)
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict):
+        # PSPs explain refusals in a JSON body even on 4xx; the adapter reads the code inside.
+        return answer
+    if status >= 400:
+        raise PermanentGatewayError(REFUSED.format(status=status), raw=text)
+    raise RetryableGatewayError(MALFORMED, raw=text)

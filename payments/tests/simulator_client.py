@@ -1,0 +1,121 @@
+"""Driving the PSP simulator from tests: the adapter's HTTP routed to a test client, and the payer's browser
+steps (card page, dynamic password from the inbox, receipt page, return to the merchant) done with a client."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from django.test import Client
+
+from payments.gateways import http
+from payments.gateways.base import RetryableGatewayError
+from payments.simulator import fixtures
+
+SIMULATOR_BASE_URL = "http://testserver/psp"
+MERCHANT_PAGE = "http://testserver/me/slips/1/pay/"
+RETURN_URL = "http://testserver/payments/return/"
+APPROVE, APPROVE_2, INSUFFICIENT, EXPIRED, OVER_LIMIT, UNAVAILABLE, SLOW = fixtures.CARDS
+
+
+class SimulatorTransport:
+    """A stand-in for `http.post_json` that sends the request to the simulator's views in this process."""
+
+    def __init__(self, client: Client, *, remote_addr: str = "127.0.0.1") -> None:
+        self.client = client
+        self.remote_addr = remote_addr
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, url: str, payload: dict[str, Any], *, timeout: float, headers: dict | None = None) -> dict:
+        path = urlsplit(url).path
+        self.calls.append((path, payload))
+        response = self.client.post(path, data=json.dumps(payload), content_type="application/json",
+                                    REMOTE_ADDR=self.remote_addr)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        declared = response.get("Content-Length")
+        if declared is not None and int(declared) > len(body):
+            # What urllib's short read (http.client.IncompleteRead) becomes in the real post_json.
+            raise RetryableGatewayError(http.NO_ANSWER, raw=body.decode(errors="replace"))
+        return http.decode_answer(response.status_code, body)
+
+
+def open_card_page(client: Client, token: str):
+    """The merchant's auto-submitting form lands on SEP's payment page, with a Referer as browsers send it."""
+    return client.post("/psp/OnlinePG/OnlinePG", {"Token": token}, HTTP_REFERER=MERCHANT_PAGE, follow=True)
+
+
+def request_dynamic_password(client: Client, token: str, card: dict[str, Any] = APPROVE) -> str:
+    """Press "request dynamic password", then read the code on the inbox page, as the payer reads their phone."""
+    client.post(f"/psp/pay/{token}/", {"action": "otp", "pan": card["pan"]})
+    inbox = client.get("/psp/inbox/", {"to": card["mobile"]}).content.decode()
+    return re.search(r'data-code="([0-9]+)"', inbox).group(1)
+
+
+def card_fields(card: dict[str, Any], **overrides: str) -> dict[str, str]:
+    fields = {"action": "pay", "pan": card["pan"], "cvv2": card["cvv2"], "expiry_month": str(card["expiry_month"]),
+              "expiry_year": str(card["expiry_year"])[-2:], "pin2": card["pin2"]}
+    return {**fields, **overrides}
+
+
+def submit_card(client: Client, token: str, card: dict[str, Any] = APPROVE, **overrides: str):
+    return client.post(f"/psp/pay/{token}/", card_fields(card, **overrides), follow=True)
+
+
+def pay(client: Client, token: str, card: dict[str, Any] = APPROVE) -> dict[str, str]:
+    """The whole payer's journey with a dynamic password; returns the callback's query fields (v4.1)."""
+    open_card_page(client, token)
+    code = request_dynamic_password(client, token, card)
+    submit_card(client, token, card, pin2=code)
+    return callback_fields(client, token)
+
+
+def callback_fields(client: Client, token: str) -> dict[str, str]:
+    """The Token and RefNum the receipt page sends the browser back with (v4.1 GET link)."""
+    page = client.get(f"/psp/pay/{token}/receipt/").content.decode()
+    href = html.unescape(re.search(r'href="([^"]+)" data-callback', page).group(1))
+    return dict(parse_qsl(urlsplit(href).query, keep_blank_values=True))
+
+
+# Raw SEP calls, for the simulator's own tests ------------------------------------------------------------------
+
+TOKEN_PATH = "/psp/onlinepg/onlinepg"
+RECEIPT_PATH = "/psp/verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt"
+VERIFY_PATH = "/psp/verifyTxnRandomSessionkey/ipg/VerifyTransaction"
+REVERSE_PATH = "/psp/verifyTxnRandomSessionkey/ipg/ReverseTransaction"
+
+
+def post(client: Client, path: str, payload: dict[str, Any], **extra: str):
+    return client.post(path, data=json.dumps(payload), content_type="application/json", **extra)
+
+
+def token_payload(**overrides: Any) -> dict[str, Any]:
+    payload = {"action": "token", "TerminalId": fixtures.TERMINAL_ID, "Amount": 1_250_000, "ResNum": "SAMT-1-1",
+               "RedirectUrl": RETURN_URL, "CellNumber": "09121234567"}
+    return {**payload, **overrides}
+
+
+def issue_token(client: Client, **overrides: Any) -> str:
+    answer = post(client, TOKEN_PATH, token_payload(**overrides)).json()
+    assert answer["status"] == 1, answer
+    return answer["token"]
+
+
+def by_ref_num(ref_num: str) -> dict[str, Any]:
+    return {"RefNum": ref_num, "TerminalNumber": int(fixtures.TERMINAL_ID)}
+
+
+def advance_clock(client: Client, minutes: float) -> None:
+    post(client, f"/psp/control/api/terminals/{fixtures.TERMINAL_ID}/clock/", {"advance_minutes": minutes})
+
+
+def change_settings(client: Client, **changes: Any) -> dict[str, Any]:
+    response = post(client, f"/psp/control/api/terminals/{fixtures.TERMINAL_ID}/settings/", changes)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def state_of(client: Client, token: str) -> dict[str, Any]:
+    return client.get(f"/psp/control/api/tokens/{token}/").json()
