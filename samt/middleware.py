@@ -35,3 +35,27 @@ class SecondFactorRequiredMiddleware:
     def _is_open(path: str) -> bool:
         open_paths = (reverse("samt:otp_verify"), reverse("samt:otp_enrol"), reverse("samt:logout"), "/static/")
         return path.startswith(open_paths)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Someone logging in with a password the branch printed must choose their own before any other page.
+
+    The printed password has been seen by whoever prepared the letter; until it is replaced the account is
+    only as private as that sheet of paper (design rule 5).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.must_change_password and not self._is_open(request.path):
+            return redirect("samt:password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        # The second factor comes first for staff, so its pages stay open too.
+        open_paths = (reverse("samt:password_change"), reverse("samt:otp_verify"), reverse("samt:otp_enrol"),
+                      reverse("samt:logout"), "/static/")
+        return path.startswith(open_paths)

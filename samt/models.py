@@ -14,6 +14,10 @@ from samt.validators import validate_legal_entity_id
 class User(AbstractUser):
     """A login. Staff get a Membership; an insured person's account has none."""
 
+    # Set when the branch allocates a password on a credential letter: the person must replace it with one
+    # only they know before any other page (design rule 5). Cleared by the password change page.
+    must_change_password = models.BooleanField("باید گذرواژه را عوض کند", default=False)
+
     class Meta:
         verbose_name = "کاربر"
         verbose_name_plural = "کاربران"

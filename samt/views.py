@@ -60,7 +60,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PersianPasswordChangeForm
     success_url = reverse_lazy("samt:home")
 
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        return {**super().get_context_data(**kwargs), "forced": self.request.user.must_change_password}
+
     def form_valid(self, form: PersianPasswordChangeForm) -> HttpResponse:
+        # The form's save() writes the whole user row, so the flag is cleared in the same UPDATE as the hash.
+        form.user.must_change_password = False
         with transaction.atomic():
             response = super().form_valid(form)
             audit_record(actor=Actor.from_request(self.request), action="auth.password_changed", subject=form.user)
