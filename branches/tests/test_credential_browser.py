@@ -79,6 +79,10 @@ def test_the_credential_journey_from_the_counter_to_the_insureds_home(browser, p
     assert request.status == RequestStatus.REGISTERED
     assert page.get_by_test_id("secretariat-number").inner_text().startswith(request.secretariat_number_fa)
     screenshot(page, "credential_registered")
+    page.set_viewport_size({"width": 360, "height": 740})
+    no_sideways_scroll(page)
+    screenshot(page, "credential_registered_360px")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Print the two-copy form.
     form_pdf = page.request.get(live_server.url + page.get_by_test_id("form-pdf").get_attribute("href"))
@@ -103,6 +107,10 @@ def test_the_credential_journey_from_the_counter_to_the_insureds_home(browser, p
     queue = head.get_by_test_id("pending-approval")
     assert insured.full_name in queue.inner_text()
     screenshot(head, "credential_head_branch_page")
+    head.set_viewport_size({"width": 360, "height": 740})
+    no_sideways_scroll(head)
+    screenshot(head, "credential_head_branch_page_360px")
+    head.set_viewport_size({"width": 1280, "height": 800})
     queue.get_by_role("link", name=request.secretariat_number_fa).click()
     head.get_by_role("button", name="تأیید درخواست").click()
     assert head.get_by_test_id("status").inner_text() == "تأییدشده، در انتظار تخصیص"
