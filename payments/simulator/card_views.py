@@ -17,12 +17,13 @@ from payments.simulator.forms import CardForm, DynamicPasswordForm
 from payments.simulator.inbound import request_facts
 from payments.simulator.models import DynamicPassword, Scenario, Terminal, TestCard, Transaction
 from payments.simulator.services import CardError, log_event
-from samt.persian import to_persian_digits
+from samt.persian import normalize_digits, to_persian_digits
 
 REFERER_MISSING = "خطای آدرس ارجاع دهنده دریافت نشد"
 TOKEN_NOT_FOUND = "توکن ارسال شده یافت نشد."
 ENTER_FROM_MERCHANT = "برای پرداخت از سایت پذیرنده وارد شوید."
-DYNAMIC_PASSWORD_SENT = "رمز پویا به شماره همراه {mobile} پیامک شد."
+# The number is isolated left-to-right (LRI…PDI) so the masked digits are not reordered inside Persian text.
+DYNAMIC_PASSWORD_SENT = "رمز پویا به شماره همراه \u2066{mobile}\u2069 پیامک شد."
 # The receipt page waits this long before sending the browser back, as SEP's does; a scenario adds its delay.
 RECEIPT_PAGE_SECONDS = 5
 
@@ -72,6 +73,8 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
     if txn.status != Status.IN_PROGRESS:
         return redirect("psp_simulator:receipt_page", token=token)
     action = request.POST.get("action") if request.method == "POST" else None
+    if action:
+        _log_submission(request, txn, action)
     if action == "cancel":
         services.card_cancel(txn)
         return redirect("psp_simulator:receipt_page", token=token)
@@ -87,6 +90,14 @@ def card_page(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("psp_simulator:receipt_page", token=token)  # e.g. the card was just locked
             form.add_error(None, error.message)
     return _render_card_page(request, txn, form)
+
+
+def _log_submission(request: HttpRequest, txn: Transaction, action: str) -> None:
+    # The ledger keeps what was asked, never the card's secrets: no CVV2, no PIN2, a masked number only.
+    pan = normalize_digits(request.POST.get("pan", "")).replace(" ", "")
+    masked = f"{pan[:6]}******{pan[-4:]}" if len(pan) >= 10 else ""
+    log_event("card_page", terminal=txn.terminal, txn=txn, payload={"action": action, "pan": masked},
+              **request_facts(request))
 
 
 def _send_dynamic_password(request: HttpRequest, txn: Transaction) -> HttpResponse:

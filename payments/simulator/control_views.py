@@ -44,7 +44,9 @@ def _transaction(token: str) -> Transaction:
     return get_object_or_404(Transaction.objects.select_related("terminal"), token=token or "")
 
 
-def _settings_forms(terminal: Terminal, data: dict[str, Any] | None = None, *, prefix: bool = False):
+def _settings_forms(
+    terminal: Terminal, data: dict[str, Any] | None = None, *, prefix: bool = False
+) -> tuple[TerminalSettingsForm, ScenarioForm]:
     scenario = services.scenario_of(terminal)
     return (TerminalSettingsForm(data, instance=terminal, prefix="terminal" if prefix else None),
             ScenarioForm(data, instance=scenario, prefix="scenario" if prefix else None))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -210,7 +210,12 @@ def reverse_transaction(request: HttpRequest) -> HttpResponse:
     return _verify_or_reverse(request, "reverse_request", services.reverse, REVERSE_DESCRIPTIONS)
 
 
-def _verify_or_reverse(request: HttpRequest, kind: str, operation: Any, descriptions: dict[int, str]) -> HttpResponse:
+Operation = Callable[[Terminal, str], tuple[int, Transaction | None]]
+
+
+def _verify_or_reverse(
+    request: HttpRequest, kind: str, operation: Operation, descriptions: dict[int, str]
+) -> HttpResponse:
     payload = json_body(request) or {}
     try:
         terminal = merchant_terminal(payload.get("TerminalNumber"), request)

@@ -86,13 +86,12 @@ def terminal_now(terminal: Terminal) -> datetime:
 
 
 def clock_advance(terminal: Terminal, *, minutes: float) -> None:
-    Scenario.objects.filter(terminal=scenario_of(terminal).terminal).update(
-        clock_offset_seconds=F("clock_offset_seconds") + round(minutes * 60)
-    )
+    scenario = scenario_of(terminal)
+    Scenario.objects.filter(pk=scenario.pk).update(clock_offset_seconds=F("clock_offset_seconds") + round(minutes * 60))
 
 
 def clock_reset(terminal: Terminal) -> None:
-    Scenario.objects.filter(terminal=scenario_of(terminal).terminal).update(clock_offset_seconds=0)
+    Scenario.objects.filter(pk=scenario_of(terminal).pk).update(clock_offset_seconds=0)
 
 
 def log_event(kind: str, *, terminal: Terminal | None, txn: Transaction | None = None, **fields: object) -> Event:

@@ -62,6 +62,7 @@ def test_a_payer_pays_with_a_dynamic_password_and_comes_back(page, phone, live_s
     page.wait_for_load_state()
     assert "پیامک شد" in page.get_by_role("status").inner_text()
     assert page.input_value("#id_pan") == APPROVE["pan"]
+    screenshot(page, "psp_card_page_dynamic_password_sent")
 
     phone.goto(f"{live_server.url}/psp/inbox/?to={APPROVE['mobile']}")
     sms = phone.get_by_test_id("sms").first

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from payments.simulator import card_views, services
-from payments.simulator.models import TestCard, Transaction
+from payments.simulator.models import Event, TestCard, Transaction
 from payments.tests.simulator_client import (
     APPROVE,
     APPROVE_2,
@@ -200,6 +200,14 @@ def test_only_the_latest_dynamic_password_works_and_only_once(client, token):
     assert "رمز دوم نادرست است" in submit_card(client, other, pin2=second).content.decode()
 
 
+def test_every_submission_is_logged_without_the_cards_secrets(client, token):
+    submit_card(client, token, pin2="00000")
+    event = Event.objects.get(kind="card_page")
+    assert event.payload == {"action": "pay", "pan": "603799******2232"}
+    assert event.source_ip == "127.0.0.1"
+    assert "00000" not in str(event.payload) and APPROVE["cvv2"] not in str(event.payload)
+
+
 def test_the_inbox_shows_the_sms_like_a_phone(client, token):
     request_dynamic_password(client, token)
     page = client.get("/psp/inbox/").content.decode()
@@ -210,7 +218,7 @@ def test_the_inbox_shows_the_sms_like_a_phone(client, token):
 def test_asking_a_dynamic_password_keeps_what_was_typed(client, token):
     fields = {"action": "otp", "pan": APPROVE["pan"], "cvv2": APPROVE["cvv2"], "expiry_month": "12"}
     page = client.post(f"/psp/pay/{token}/", fields).content.decode()
-    assert "به شماره همراه ۰۹۱۲***۰۰۰۱ پیامک شد" in page
+    assert "به شماره همراه \u2066۰۹۱۲***۰۰۰۱\u2069 پیامک شد" in page
     assert f'value="{APPROVE["pan"]}"' in page and 'value="12"' in page
     assert "invalid-feedback" not in page
 
