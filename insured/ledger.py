@@ -132,11 +132,14 @@ def standing(contract: Contract, current: JalaliMonth) -> Standing:
     )
 
 
+WHAT_TO_BRING = "برای مراجعه، کارت ملی خود را همراه داشته باشید."
+
+
 def _blocking_reason(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> str | None:
     try:
         check_can_issue(contract, first_unpaid, current)
     except DomainError as refusal:
-        return refusal.message
+        return f"{refusal.message} {WHAT_TO_BRING}"
     return None
 
 

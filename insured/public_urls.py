@@ -5,9 +5,10 @@ Every public page of the app adds its route here, so the project's URL list keep
 
 from django.urls import path
 
-from insured import calculator
+from insured import calculator, verification
 
 app_name = "insured_public"
 urlpatterns = [
     path("calculator/", calculator.calculator, name="calculator"),
+    path("verify/", verification.verify, name="verify"),
 ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from insured import ledger
-from insured.models import InsuredPerson
+from insured.models import Contract, DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
 from samt.access import role_required
 from samt.jalali import JalaliMonth
 from samt.models import Role
@@ -20,5 +20,23 @@ def home(request: HttpRequest) -> HttpResponse:
     standing = ledger.standing(contract, JalaliMonth.current()) if contract else None
     # 1.5 times the minimum wage reads "۱٫۵" with the Persian decimal separator.
     ratio = f"{contract.wage_ratio.normalize():f}".replace(".", "٫") if contract else ""
-    context = {"person": person, "contract": contract, "standing": standing, "wage_ratio": ratio}
+    context = {
+        "person": person, "contract": contract, "standing": standing, "wage_ratio": ratio,
+        "open_slip": _open_slip(contract), "open_debt_slips": _open_debt_slips(person),
+    }
     return render(request, "insured/home.html", context)
+
+
+def _open_slip(contract: Contract | None) -> Slip | None:
+    """The one slip still waiting to be paid, if its deadline has not passed."""
+    if contract is None:
+        return None
+    slip = Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).order_by("-issued_at").first()
+    return slip if slip and slip.is_payable() else None
+
+
+def _open_debt_slips(person: InsuredPerson | None) -> list[DebtSlip]:
+    if person is None:
+        return []
+    return list(DebtSlip.objects.filter(statement__contract__insured=person, status=DebtSlipStatus.ISSUED)
+                .select_related("statement"))

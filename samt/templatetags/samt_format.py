@@ -99,3 +99,27 @@ def fa_duration(value: Any) -> str:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
     return f"{to_persian_digits(minutes)} دقیقه"
+
+
+@register.filter
+def percent_bp(value: Any) -> str:
+    """A rate in basis points as a Persian percentage: 1200 → "۱۲٪", 1250 → "۱۲٫۵٪"."""
+    if not isinstance(value, int):
+        return EMPTY if value is None else value
+    whole, hundredths = divmod(value, 100)
+    text = str(whole) if not hundredths else f"{whole}٫{hundredths:02d}".rstrip("0")
+    return f"{to_persian_digits(text)}٪"
+
+
+@register.filter
+def jmonth_int(value: Any) -> Any:
+    """A JalaliMonth as its YYYYMM integer, for form values and query strings."""
+    return value.as_int() if isinstance(value, JalaliMonth) else value
+
+
+@register.filter
+def fa_decimal(value: Any) -> str:
+    """A decimal number with Persian digits and the Persian decimal separator: 1.35 → "۱٫۳۵"."""
+    if value is None:
+        return EMPTY
+    return to_persian_digits(str(value).replace(".", "٫"))

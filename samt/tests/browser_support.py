@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,7 +47,13 @@ def browser() -> Iterator[object]:
     # drives the browser; the test's database work really is synchronous, so Django's guard is switched off
     # for the browser session only.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    saved = {conn.alias: getattr(conn, "_test_serialized_contents", None) for conn in connections.all()}
     with sync_playwright() as p:
+        # Starting Playwright switches the test onto a greenlet with a context of its own, where Django hands
+        # out fresh connection wrappers that lack the serialized reference data transactional tests restore.
+        for alias, contents in saved.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -1,0 +1,27 @@
+"""Reads for the insured's own pages: everything is found through the logged-in person, never by URL id alone."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from insured.models import InsuredPerson, Slip
+from samt.models import User
+
+
+def person_for_user(user: User) -> InsuredPerson:
+    person = InsuredPerson.objects.select_related("branch").filter(user=user).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def slips_for_user(user: User) -> QuerySet[Slip]:
+    return Slip.objects.filter(contract__insured__user=user).select_related("contract")
+
+
+def slip_for_user_or_404(user: User, number: str) -> Slip:
+    slip = slips_for_user(user).filter(number=number).first()
+    if slip is None:
+        raise Http404
+    return slip

@@ -1,0 +1,110 @@
+"""Card payments of slips and debt slips: one PaymentAttempt per trip to the PSP, and its event log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from insured.models import DebtSlip, Slip
+from samt.models import BrokerOffice, User
+
+
+class State(models.TextChoices):
+    CREATED = "created", "ایجاد شده"
+    REDIRECTED = "redirected", "در صفحه پرداخت بانک"
+    CHECKING = "checking", "در حال استعلام از بانک"
+    VERIFYING = "verifying", "در حال تأیید نزد بانک"
+    VERIFY_UNKNOWN = "verify_unknown", "در انتظار پاسخ تأیید بانک"
+    SUCCEEDED = "succeeded", "پرداخت‌شده"
+    FAILED = "failed", "ناموفق"
+    EXPIRED = "expired", "منقضی"
+    REJECTED = "rejected", "رد شده (ناهمخوانی با بانک)"
+    REVERSE_PENDING = "reverse_pending", "در انتظار برگشت وجه"
+    REVERSED = "reversed", "وجه برگشت داده شد"
+    MANUAL_REVIEW = "manual_review", "نیازمند بررسی کارشناس"
+
+
+FINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED,
+                          State.MANUAL_REVIEW})
+# An attempt in one of these may already hold the payer's money at the PSP: only one per slip at a time.
+CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
+
+
+class PaymentAttempt(models.Model):
+    order_id = models.CharField("شماره سفارش (ResNum)", max_length=20, unique=True)
+    # Keys the result page, so a payer who returns after their session ended still sees their outcome,
+    # while sequential order numbers reveal nobody else's.
+    public_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    psp = models.CharField("درگاه", max_length=16)
+    terminal_id = models.CharField("پایانه", max_length=32)
+    slip = models.ForeignKey(Slip, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    debt_slip = models.ForeignKey(DebtSlip, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    amount_rial = models.PositiveBigIntegerField("مبلغ (ریال)")
+    state = models.CharField("وضعیت", max_length=16, choices=State.choices, default=State.CREATED)
+    failure_reason = models.CharField("علت", max_length=255, blank=True)
+    token = models.CharField(max_length=64, blank=True)
+    bank_ref = models.CharField("شماره مرجع بانک (RefNum)", max_length=64, blank=True)
+    rrn = models.CharField("شماره مرجع شبکه (RRN)", max_length=32, blank=True)
+    trace_no = models.CharField("شماره پیگیری", max_length=32, blank=True)
+    masked_pan = models.CharField("کارت", max_length=32, blank=True)
+    started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "تلاش پرداخت"
+        verbose_name_plural = "تلاش‌های پرداخت"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_rial__gt=0), name="attempt_amount_positive"),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="attempt_state_known"),
+            models.CheckConstraint(
+                condition=Q(slip__isnull=False, debt_slip__isnull=True) | Q(slip__isnull=True, debt_slip__isnull=False),
+                name="attempt_pays_one_thing",
+            ),
+            models.UniqueConstraint(fields=["psp", "terminal_id", "bank_ref"], condition=~Q(bank_ref=""),
+                                    name="bank_ref_used_once"),
+            models.UniqueConstraint(fields=["slip"], condition=Q(state__in=CLAIMING_STATES),
+                                    name="one_claiming_attempt_per_slip"),
+            models.UniqueConstraint(fields=["debt_slip"], condition=Q(state__in=CLAIMING_STATES),
+                                    name="one_claiming_attempt_per_debt_slip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"پرداخت {self.order_id}"
+
+    @property
+    def payable(self) -> Slip | DebtSlip:
+        return self.slip or self.debt_slip
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class PaymentEvent(models.Model):
+    """Append-only: every callback and every PSP answer is written here before anything acts on it."""
+
+    class Kind(models.TextChoices):
+        CALLBACK = "callback", "بازگشت مرورگر"
+        PSP_CALL = "psp_call", "درخواست به بانک"
+        PSP_ANSWER = "psp_answer", "پاسخ بانک"
+        PSP_ERROR = "psp_error", "خطای ارتباط با بانک"
+        TRANSITION = "transition", "تغییر وضعیت"
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.kind} {self.name}"

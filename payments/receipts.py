@@ -1,0 +1,31 @@
+"""The payment receipt (رسید پرداخت): the bank's references beside the months the payment covered."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from payments.models import PaymentAttempt
+from samt.pdf import pdf_response, render_pdf
+from samt.persian_words import rials_in_words
+from samt.qr import qr_svg
+
+
+def receipt_context(request: HttpRequest, attempt: PaymentAttempt) -> dict[str, object]:
+    payable = attempt.payable
+    verify_url = request.build_absolute_uri(f"{reverse('insured_public:verify')}?number={payable.number}")
+    return {
+        "attempt": attempt,
+        "payable": payable,
+        "slip": attempt.slip,
+        "lines": attempt.slip.lines.all() if attempt.slip_id else [],
+        "person": payable.contract.insured if attempt.slip_id else payable.statement.contract.insured,
+        "amount_words": rials_in_words(attempt.amount_rial),
+        "verify_url": verify_url,
+        "qr": qr_svg(verify_url, scale=3),
+    }
+
+
+def receipt_pdf_response(request: HttpRequest, attempt: PaymentAttempt) -> HttpResponse:
+    pdf = render_pdf("payments/receipt_pdf.html", receipt_context(request, attempt))
+    return pdf_response(pdf, f"receipt-{attempt.order_id}.pdf")

@@ -1,0 +1,317 @@
+"""The payment state machine of payments.md §9.
+
+Every move goes through `_move`: one short transaction that locks the attempt, checks the move is allowed
+from the state it is really in, and writes a transition event. No row lock is ever held while we talk to
+the PSP: we commit, call, then lock again and move. The callback and the reconciler both call
+`payment_drive`, so they share one code path; whichever comes second finds the attempt already moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from insured.models import DebtSlip, DebtSlipStatus, Slip, SlipStatus
+from insured.services import debt_slip_mark_paid
+from insured.slips import slip_mark_paid
+from payments import messages as text
+from payments.gateways.base import (
+    GatewayError,
+    PaymentGateway,
+    ReceiptResult,
+    ReceiptState,
+    RetryableGatewayError,
+    TokenRequest,
+    VerifyOutcome,
+    VerifyResult,
+)
+from payments.gateways.registry import get_gateway
+from payments.models import PaymentAttempt, PaymentEvent, State
+from samt.actors import Actor
+from samt.audit import audit_record
+from samt.errors import DomainError
+from samt.numbering import document_number
+
+ALLOWED_MOVES: dict[str, set[str]] = {
+    State.CREATED: {State.REDIRECTED, State.FAILED},
+    State.REDIRECTED: {State.CHECKING, State.EXPIRED, State.FAILED},
+    State.CHECKING: {State.REDIRECTED, State.VERIFYING, State.FAILED, State.REJECTED, State.EXPIRED},
+    State.VERIFYING: {State.SUCCEEDED, State.VERIFY_UNKNOWN, State.FAILED, State.EXPIRED, State.REVERSE_PENDING},
+    State.VERIFY_UNKNOWN: {State.VERIFYING, State.SUCCEEDED, State.FAILED, State.EXPIRED, State.REVERSE_PENDING},
+    State.REVERSE_PENDING: {State.REVERSED, State.MANUAL_REVIEW},
+}
+SYSTEM = Actor.system("payments")
+
+
+class StaleMove(Exception):
+    """Someone else moved the attempt first (the callback and the reconciler raced); nothing to do."""
+
+
+def record_event(attempt: PaymentAttempt, kind: str, name: str, data: dict[str, Any] | None = None) -> None:
+    """Appended in its own transaction, before anything acts on what it records."""
+    with transaction.atomic():
+        PaymentEvent.objects.create(attempt=attempt, kind=kind, name=name, data=_json_safe(data or {}))
+
+
+def _json_safe(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {str(k): _json_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_json_safe(v) for v in data]
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    return str(data)
+
+
+def _move(attempt: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], None] | None = None,
+          **fields: Any) -> PaymentAttempt:
+    with transaction.atomic():
+        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if to not in ALLOWED_MOVES.get(locked.state, set()):
+            raise StaleMove(f"{locked.order_id}: {locked.state} -> {to}")
+        before = locked.state
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.state = to
+        locked.updated_at = timezone.now()
+        locked.save()
+        if then is not None:
+            then(locked)
+        PaymentEvent.objects.create(attempt=locked, kind=PaymentEvent.Kind.TRANSITION, name=f"{before}->{to}",
+                                    data={"reason": locked.failure_reason})
+    return locked
+
+
+# Starting a payment ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    attempt: PaymentAttempt
+    redirect: Any  # payments.gateways.base.BrowserRedirect, or None when the PSP refused the token
+
+
+def payment_start(*, actor: Actor, payable: Slip | DebtSlip, callback_url: Callable[[str], str],
+                  cell_number: str | None = None) -> Started:
+    gateway = get_gateway()
+    attempt = _create_attempt(actor, payable, gateway)
+    request = TokenRequest(order_id=attempt.order_id, amount_rial=attempt.amount_rial,
+                           redirect_url=callback_url(attempt.order_id), cell_number=cell_number)
+    record_event(attempt, PaymentEvent.Kind.PSP_CALL, "token", {"amount": request.amount_rial})
+    try:
+        result = gateway.request_token(request)
+    except GatewayError as error:
+        record_event(attempt, PaymentEvent.Kind.PSP_ERROR, "token", {"message": error.message, "raw": error.raw})
+        return Started(_move(attempt, State.FAILED, failure_reason=text.BANK_UNAVAILABLE), None)
+    record_event(attempt, PaymentEvent.Kind.PSP_ANSWER, "token", dict(result.raw))
+    return Started(_move(attempt, State.REDIRECTED, token=result.token), result.redirect)
+
+
+@transaction.atomic
+def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGateway) -> PaymentAttempt:
+    if isinstance(payable, Slip):
+        locked = Slip.objects.select_for_update().get(pk=payable.pk)
+        if not locked.is_payable():
+            raise DomainError(text.SLIP_NOT_PAYABLE)
+        amount, target = locked.total, {"slip": locked}
+    else:
+        locked = DebtSlip.objects.select_for_update().get(pk=payable.pk)
+        if locked.status != DebtSlipStatus.ISSUED:
+            raise DomainError(text.SLIP_NOT_PAYABLE)
+        amount, target = locked.amount, {"debt_slip": locked}
+    attempt = PaymentAttempt.objects.create(
+        order_id=document_number("9", "payment_order", width=9), psp=gateway.name,
+        terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
+        **target,
+    )
+    audit_record(actor=actor, action="payment.started", subject=attempt,
+                 after={"order_id": attempt.order_id, "amount": amount, "payable": str(locked)})
+    return attempt
+
+
+# Driving an attempt to its end: the callback and the reconciler both come here ------------------------------
+
+
+def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> PaymentAttempt:
+    gateway = get_gateway()
+    now = now or timezone.now()
+    attempt.refresh_from_db()
+    try:
+        if attempt.state in (State.REDIRECTED, State.CHECKING):
+            attempt = _check(attempt, gateway, now)
+        if attempt.state in (State.VERIFYING, State.VERIFY_UNKNOWN):
+            attempt = _verify(attempt, gateway)
+        if attempt.state == State.REVERSE_PENDING:
+            attempt = _reverse(attempt, gateway)
+    except StaleMove:
+        attempt.refresh_from_db()
+    return attempt
+
+
+def _ask(attempt: PaymentAttempt, name: str, call: Callable[[], Any]) -> Any:
+    """Call the PSP with the event log written on both sides; a GatewayError is logged and re-raised."""
+    record_event(attempt, PaymentEvent.Kind.PSP_CALL, name)
+    try:
+        answer = call()
+    except GatewayError as error:
+        record_event(attempt, PaymentEvent.Kind.PSP_ERROR, name, {"message": error.message, "raw": error.raw})
+        raise
+    record_event(attempt, PaymentEvent.Kind.PSP_ANSWER, name, dict(answer.raw))
+    return answer
+
+
+def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
+    if attempt.state == State.REDIRECTED:
+        attempt = _move(attempt, State.CHECKING)
+    try:
+        receipt: ReceiptResult = _ask(attempt, "receipt", lambda: gateway.receipt(token=attempt.token))
+    except GatewayError:
+        return attempt  # unknown: stays CHECKING; the reconciler asks again
+    if receipt.state == ReceiptState.IN_PROGRESS:
+        if now > attempt.created_at + gateway.token_lifetime:
+            return _move(attempt, State.EXPIRED, failure_reason=text.TOKEN_EXPIRED)
+        return _move(attempt, State.REDIRECTED)
+    if receipt.state == ReceiptState.CANCELED:
+        return _move(attempt, State.FAILED, failure_reason=text.CANCELED)
+    if receipt.state == ReceiptState.FAILED:
+        return _move(attempt, State.FAILED, failure_reason=text.BANK_DECLINED)
+    if receipt.state == ReceiptState.NOT_FOUND:
+        late = now > attempt.created_at + gateway.receipt_window
+        return _move(attempt, State.EXPIRED if late else State.FAILED,
+                     failure_reason=text.TOKEN_EXPIRED if late else text.NOT_FOUND)
+    mismatch = _receipt_mismatch(attempt, receipt, gateway)
+    if mismatch:
+        rejected = _move(attempt, State.REJECTED, failure_reason=text.MISMATCH)
+        _alert(rejected, "payment.rejected", {"why": mismatch, "ref_num": receipt.ref_num})
+        return rejected
+    return _claim(attempt, receipt)
+
+
+def _receipt_mismatch(attempt: PaymentAttempt, receipt: ReceiptResult, gateway: PaymentGateway) -> str:
+    """What in the PSP's own answer does not fit our frozen attempt (receipt substitution, tampering)."""
+    if receipt.terminal_id != gateway.terminal_id:
+        return "terminal"
+    if receipt.res_num != attempt.order_id or receipt.token != attempt.token:
+        return "order"
+    if receipt.amount != attempt.amount_rial or receipt.affective_amount != attempt.amount_rial:
+        return "amount"
+    if not receipt.ref_num:
+        return "no reference"
+    if PaymentAttempt.objects.filter(psp=attempt.psp, terminal_id=attempt.terminal_id,
+                                     bank_ref=receipt.ref_num).exclude(pk=attempt.pk).exists():
+        return "reference reused"
+    return ""
+
+
+def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
+    """Only one attempt per slip may go on to verify; a second paid tab is left unverified so the PSP
+    gives its money back (payments.md F7)."""
+    fields = {"bank_ref": receipt.ref_num, "rrn": receipt.rrn or "", "trace_no": receipt.trace_no or "",
+              "masked_pan": receipt.masked_pan or ""}
+    try:
+        with transaction.atomic():
+            if _already_settled(attempt):
+                return _move(attempt, State.REJECTED, failure_reason=text.PAID_ELSEWHERE)
+            return _move(attempt, State.VERIFYING, **fields)
+    except IntegrityError:
+        # The database's own guard: another attempt already claims this slip, or the reference is used.
+        return _move(attempt, State.REJECTED, failure_reason=text.PAID_ELSEWHERE)
+
+
+def _already_settled(attempt: PaymentAttempt) -> bool:
+    if attempt.slip_id:
+        return Slip.objects.select_for_update().get(pk=attempt.slip_id).status == SlipStatus.PAID
+    return DebtSlip.objects.select_for_update().get(pk=attempt.debt_slip_id).status == DebtSlipStatus.PAID
+
+
+def _verify(attempt: PaymentAttempt, gateway: PaymentGateway) -> PaymentAttempt:
+    try:
+        result: VerifyResult = _ask(attempt, "verify", lambda: gateway.verify(attempt.bank_ref))
+    except RetryableGatewayError:
+        # It may have been verified: never call this failed; ask the same question again later (F8).
+        return _move(attempt, State.VERIFY_UNKNOWN) if attempt.state == State.VERIFYING else attempt
+    except GatewayError:
+        return _move(attempt, State.REVERSE_PENDING, failure_reason=text.BANK_UNAVAILABLE)
+    if result.outcome in (VerifyOutcome.REVERSED, VerifyOutcome.WINDOW_PASSED):
+        return _move(attempt, State.EXPIRED, failure_reason=text.VERIFY_TOO_LATE)
+    if not result.succeeded:
+        return _move(attempt, State.FAILED, failure_reason=text.NOT_FOUND)
+    if result.has_detail and (result.original_amount != attempt.amount_rial
+                              or result.affective_amount != attempt.amount_rial
+                              or (result.terminal_id and result.terminal_id != attempt.terminal_id)):
+        moved = _move(attempt, State.REVERSE_PENDING, failure_reason=text.MISMATCH)
+        _alert(moved, "payment.amount_mismatch", {"original": result.original_amount,
+                                                   "affective": result.affective_amount})
+        return moved
+    return _credit(attempt, result)
+
+
+def _credit(attempt: PaymentAttempt, result: VerifyResult) -> PaymentAttempt:
+    """The slip becomes paid in the same transaction as the attempt succeeds, or neither happens."""
+    paid_at = timezone.now()
+    reference = f"{attempt.psp}:{attempt.terminal_id}:{attempt.bank_ref}"
+    try:
+        with transaction.atomic():
+            return _move(attempt, State.SUCCEEDED, paid_at=paid_at, rrn=result.rrn or attempt.rrn,
+                         trace_no=result.trace_no or attempt.trace_no,
+                         masked_pan=result.masked_pan or attempt.masked_pan,
+                         then=lambda locked: _mark_payable_paid(locked, reference, paid_at))
+    except DomainError as refusal:
+        # Verified money for something no longer payable (voided, expired, changed): give it back (F14).
+        return _move(attempt, State.REVERSE_PENDING, failure_reason=refusal.message)
+
+
+def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetime) -> None:
+    if attempt.slip_id:
+        slip_mark_paid(actor=SYSTEM, slip=attempt.slip, reference=reference, amount=attempt.amount_rial,
+                       paid_at=paid_at)
+    else:
+        debt = attempt.debt_slip
+        if debt.amount != attempt.amount_rial:
+            raise DomainError(text.MISMATCH)
+        debt_slip_mark_paid(actor=SYSTEM, debt_slip=debt, reference=reference, paid_at=paid_at)
+    audit_record(actor=SYSTEM, action="payment.succeeded", subject=attempt,
+                 after={"order_id": attempt.order_id, "bank_ref": attempt.bank_ref, "amount": attempt.amount_rial})
+
+
+def _reverse(attempt: PaymentAttempt, gateway: PaymentGateway) -> PaymentAttempt:
+    try:
+        result = _ask(attempt, "reverse", lambda: gateway.reverse(attempt.bank_ref))
+    except RetryableGatewayError:
+        return attempt
+    except GatewayError:
+        return _move(attempt, State.MANUAL_REVIEW)
+    if result.succeeded:
+        return _move(attempt, State.REVERSED)
+    moved = _move(attempt, State.MANUAL_REVIEW)
+    _alert(moved, "payment.reverse_failed", {"code": result.code})
+    return moved
+
+
+def _alert(attempt: PaymentAttempt, action: str, details: dict[str, Any]) -> None:
+    """Something a person must look at: written to the audit trail HQ reads."""
+    with transaction.atomic():
+        audit_record(actor=SYSTEM, action=action, subject=attempt, after={"order_id": attempt.order_id, **details})
+
+
+# The reconciler ---------------------------------------------------------------------------------------------
+
+UNFINISHED = [State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN, State.REVERSE_PENDING]
+
+
+def payment_reconcile(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
+                      ) -> dict[str, int]:
+    """Drives every unfinished attempt that has been quiet for `older_than` through the callback's path."""
+    now = now or timezone.now()
+    quiet = PaymentAttempt.objects.filter(state__in=UNFINISHED, updated_at__lte=now - older_than)
+    outcome: dict[str, int] = {}
+    for attempt in quiet.order_by("created_at").iterator():
+        final = payment_drive(attempt, now=now)
+        outcome[final.state] = outcome.get(final.state, 0) + 1
+    return outcome
+
