@@ -1,12 +1,28 @@
 from django.urls import path
 
 import branches.credentials as cred
-from branches import views
+from branches import registry, views
 
 app_name = "branches"
 urlpatterns = [
     path("", views.home, name="home"),
     path("<str:code>/", views.branch_detail, name="detail"),
+    # The insured registry, statements and debt slips (branches/registry.py)
+    path("<str:code>/insured/", registry.search, name="insured_search"),
+    path("<str:code>/insured/new/", registry.register, name="insured_register"),
+    path("<str:code>/insured/<int:pk>/", registry.person, name="insured_detail"),
+    path("<str:code>/insured/<int:pk>/edit/", registry.person_edit, name="insured_edit"),
+    path("<str:code>/insured/<int:pk>/dependants/", registry.dependant_add, name="dependant_add"),
+    path("<str:code>/contracts/<str:number>/statements/<int:year>/", registry.statement, name="statement"),
+    path("<str:code>/contracts/<str:number>/statements/<int:year>/compute/", registry.statement_compute,
+         name="statement_compute"),
+    path("<str:code>/contracts/<str:number>/statements/<int:year>/issue/", registry.statement_issue,
+         name="statement_issue"),
+    path("<str:code>/contracts/<str:number>/statements/<int:year>/debt-slip/", registry.debt_slip_issue,
+         name="debt_slip_issue"),
+    path("<str:code>/debt-slips/<str:number>/", registry.debt_slip, name="debt_slip"),
+    path("<str:code>/debt-slips/<str:number>/pdf/", registry.debt_slip_pdf, name="debt_slip_pdf"),
+    path("<str:code>/debt-slips/<str:number>/paid/", registry.debt_slip_paid, name="debt_slip_paid"),
     # Credential requests, the secretariat register, approval, letters (branches/credentials.py)
     path("<str:code>/credentials/", cred.request_list, name="credential_list"),
     path("<str:code>/credentials/new/", cred.request_new, name="credential_new"),
