@@ -1,7 +1,7 @@
 from django.urls import path
 
 import branches.credentials as cred
-from branches import registry, views
+from branches import counter, registry, views
 
 app_name = "branches"
 urlpatterns = [
@@ -34,4 +34,9 @@ urlpatterns = [
     path("<str:code>/credentials/<str:number>/deliver/", cred.request_deliver, name="credential_deliver"),
     path("<str:code>/credentials/<str:number>/form.pdf", cred.request_form_pdf, name="credential_form_pdf"),
     path("<str:code>/credentials/<str:number>/letter.pdf", cred.request_letter_pdf, name="credential_letter_pdf"),
+    # Slips issued at the counter for a walk-in (branches/counter.py)
+    path("<str:code>/insured/<int:pk>/slip/", counter.counter_quote, name="counter_quote"),
+    path("<str:code>/insured/<int:pk>/slip/issue/", counter.counter_issue, name="counter_issue"),
+    path("<str:code>/slips/<str:number>/", counter.counter_slip, name="counter_slip"),
+    path("<str:code>/slips/<str:number>/pdf/", counter.counter_slip_pdf, name="counter_slip_pdf"),
 ]

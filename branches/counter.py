@@ -1,0 +1,92 @@
+"""Issuing a premium slip at the branch counter for a walk-in (clause 5: the same slip as online)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from insured import ledger
+from insured.models import Channel, InsuredPerson, Slip
+from insured.slip_documents import slip_context, slip_pdf_response
+from insured.slip_views import EndMonthForm
+from insured.slips import slip_issue, slip_quote
+from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
+from samt.actors import Actor
+from samt.errors import DomainError
+from samt.jalali import JalaliMonth
+from samt.models import Role
+
+COUNTER_ROLES = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
+NO_CONTRACT = "این بیمه‌شده قرارداد فعالی ندارد."
+
+
+def _person(request: HttpRequest, code: str, pk: int) -> InsuredPerson:
+    branch_for_user_or_404(request.user, code)
+    return get_scoped_or_404(InsuredPerson.objects.select_related("branch"), request.user, branch_path="branch",
+                             pk=pk)
+
+
+def _slip(request: HttpRequest, code: str, number: str) -> Slip:
+    branch_for_user_or_404(request.user, code)
+    return get_scoped_or_404(Slip.objects.select_related("contract__insured__branch"), request.user,
+                             branch_path="contract__insured__branch", number=number)
+
+
+@role_required(*COUNTER_ROLES)
+def counter_quote(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    person = _person(request, code, pk)
+    contract = ledger.active_contract(person.pk)
+    context: dict[str, object] = {"person": person, "code": code}
+    if contract is None:
+        return render(request, "branches/counter/quote.html", {**context, "blocked": NO_CONTRACT})
+    standing = ledger.standing(contract, JalaliMonth.current())
+    months = standing.first_unpaid.through(standing.latest_end)
+    form = EndMonthForm(request.GET or None, months=months,
+                        initial={"end": standing.latest_end.as_int(), "request_key": uuid.uuid4().hex})
+    end = form.cleaned_data["end"] if form.is_valid() else standing.latest_end
+    try:
+        quote = slip_quote(contract, end, channel=Channel.BRANCH)
+    except DomainError as refusal:
+        return render(request, "branches/counter/quote.html", {**context, "blocked": refusal.message})
+    return render(request, "branches/counter/quote.html", {
+        **context, "standing": standing, "form": form, "quote": quote, "chosen_end": end.as_int(),
+        "request_key": uuid.uuid4().hex,
+    })
+
+
+@require_POST
+@role_required(*COUNTER_ROLES)
+def counter_issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    person = _person(request, code, pk)
+    contract = ledger.active_contract(person.pk)
+    if contract is None:
+        messages.error(request, NO_CONTRACT)
+        return redirect("branches:counter_quote", code=code, pk=pk)
+    standing = ledger.standing(contract, JalaliMonth.current())
+    form = EndMonthForm(request.POST, months=standing.first_unpaid.through(standing.latest_end))
+    if not form.is_valid():
+        messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
+        return redirect("branches:counter_quote", code=code, pk=pk)
+    try:
+        slip = slip_issue(actor=Actor.from_request(request), contract=contract, end_month=form.cleaned_data["end"],
+                          channel=Channel.BRANCH, request_key=form.cleaned_data["request_key"])
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("branches:counter_quote", code=code, pk=pk)
+    messages.success(request, "برگ پرداخت در باجه صادر شد؛ آن را چاپ کنید و به بیمه‌شده بدهید.")
+    return redirect("branches:counter_slip", code=code, number=slip.number)
+
+
+@role_required(*COUNTER_ROLES, Role.HQ)
+def counter_slip(request: HttpRequest, code: str, number: str) -> HttpResponse:
+    slip = _slip(request, code, number)
+    return render(request, "branches/counter/slip.html", {**slip_context(request, slip), "code": code})
+
+
+@role_required(*COUNTER_ROLES, Role.HQ)
+def counter_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
+    return slip_pdf_response(request, _slip(request, code, number))
