@@ -36,12 +36,12 @@ from insured.models import (
     AccountStatement,
     Contract,
     ContractStatus,
-    CoveredMonth,
     DebtSlip,
     DebtSlipStatus,
     InsuredPerson,
     StatementStatus,
 )
+from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
@@ -184,47 +184,36 @@ def person_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 # The person and their ledger --------------------------------------------------------------------------------
 
-PAID, UNPAID, OUTSIDE = "paid", "unpaid", "outside"
-
-
-@dataclass(frozen=True)
-class TimelineCell:
-    month: JalaliMonth
-    state: str  # PAID, UNPAID (owed from the first month up to this month) or OUTSIDE the contract's period
-    covered: CoveredMonth | None
-
-
 @dataclass(frozen=True)
 class TimelineYear:
-    year: int
-    cells: list[TimelineCell]
+    """One year of the insured's paid-months grid (insured.timeline), with that year's statement beside it."""
+
+    row: YearRow
     statement: AccountStatement | None
     has_statement_page: bool
 
     @property
+    def year(self) -> int:
+        return self.row.year
+
+    @property
+    def cells(self) -> list[Cell]:
+        return self.row.cells
+
+    @property
     def paid(self) -> int:
-        return sum(cell.state == PAID for cell in self.cells)
+        return self.row.paid_count
 
     @property
     def unpaid(self) -> int:
-        return sum(cell.state == UNPAID for cell in self.cells)
+        return sum(cell.state == UNPAID for cell in self.row.cells)
 
 
 def ledger_timeline(contract: Contract, current: JalaliMonth) -> list[TimelineYear]:
-    """One row of twelve months per year, from the contract's first year to this year (or the last paid)."""
-    covered = {row.month: row for row in contract.covered_months.all()}
+    """The grid from the contract's first year to this year (or the last year paid ahead), a row a year."""
     statements = {row.year: row for row in contract.statements.all()}
-    first = contract.first_month
-    last_year = max([current.year, *(month.year for month in covered)])
-    years = []
-    for year in range(first.year, last_year + 1):
-        cells = []
-        for month in JalaliMonth(year, 1).through(JalaliMonth.esfand(year)):
-            state = PAID if month in covered else UNPAID if first <= month <= current else OUTSIDE
-            cells.append(TimelineCell(month=month, state=state, covered=covered.get(month)))
-        years.append(TimelineYear(year=year, cells=cells, statement=statements.get(year),
-                                  has_statement_page=year <= current.year))
-    return years
+    return [TimelineYear(row=row, statement=statements.get(row.year), has_statement_page=row.year <= current.year)
+            for row in contract_timeline(contract, current)]
 
 
 def _chosen_contract(contracts: list[Contract], number: str | None) -> Contract | None:

@@ -7,11 +7,12 @@ import re
 
 import pytest
 
-from branches.registry import OUTSIDE, PAID, UNPAID, ledger_timeline
+from branches.registry import ledger_timeline
 from branches.registry_forms import DEPENDANT_IS_INSURED, NAME_LETTERS_ONLY
 from branches.tests.registry_builders import pay_months, register_person, valid_national_code
 from insured import ledger, services
 from insured.models import ContractStatus, Dependant
+from insured.timeline import OUTSIDE, PAID, UNPAID
 from samt.actors import Actor
 from samt.identifiers import NATIONAL_CODE_INVALID
 from samt.jalali import JalaliMonth
