@@ -42,6 +42,9 @@ _GROUPING = re.compile(r"[,\u066c\u060c\s]")
 _NUMBER_ATTRS = {"dir": "ltr", "autocomplete": "off", "spellcheck": "false", "class": "form-control"}
 
 
+VOLUNTARY_TREATMENT = "نرخ ۲۷٪ بیمه اختیاری درمان را هم دربر دارد و سرانه درمان جداگانه ندارد؛ این گزینه را بردارید."
+
+
 def parse_ratio(text: str) -> int:
     """"۱٫۳۵" → 135 (hundredths); ValueError with a Persian message for anything else."""
     match = _RATIO_TEXT.fullmatch(normalize(text))
@@ -169,6 +172,8 @@ class CalculatorForm(forms.Form):
                 self.add_error("end", PERIOD_REVERSED)
             elif end - start >= rules.MAX_MONTHS_PER_SLIP:
                 self.add_error("end", PERIOD_TOO_LONG)
+        if data.get("treatment") and data.get("rate_code") == RateCode.VOLUNTARY:
+            self.add_error("treatment", VOLUNTARY_TREATMENT)
         return data
 
     @property

@@ -197,6 +197,9 @@ class Contract(models.Model):
                 name="rate_code_fits_scheme",
             ),
             models.CheckConstraint(condition=Q(status__in=ContractStatus.values), name="contract_status_known"),
+            # The voluntary rate already buys treatment; per-capita is only for self-employed who choose it.
+            models.CheckConstraint(condition=~Q(scheme=Scheme.VOLUNTARY, treatment=True),
+                                   name="voluntary_has_no_separate_treatment"),
             models.UniqueConstraint(
                 fields=["insured"], condition=Q(status=ContractStatus.ACTIVE), name="one_active_contract_per_insured"
             ),

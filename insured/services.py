@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from insured import ledger
@@ -33,6 +33,8 @@ PERSON_FIELDS = ["national_code", "insurance_number", "first_name", "last_name",
 CONTRACT_FIELDS = ["number", "scheme", "rate_code", "wage_ratio_hundredths", "first_month", "treatment", "status",
                    "lapse_extension_used"]
 
+DUPLICATE_NATIONAL_CODE = "بیمه‌شده‌ای با این کد ملی پیش‌تر ثبت شده است؛ او را جست‌وجو کنید."
+DUPLICATE_INSURANCE_NUMBER = "این شماره بیمه به نام شخص دیگری ثبت شده است."
 STATEMENT_ALREADY_ISSUED = "گردش حساب این سال پیش‌تر صادر شده و دیگر دوباره محاسبه نمی‌شود."
 STATEMENT_NOT_ISSUED = "گردش حساب هنوز صادر نشده است؛ نخست آن را صادر کنید."
 NO_DEBT = "این گردش حساب بدهی ندارد و برگ بدهی لازم نیست."
@@ -69,12 +71,18 @@ def _person_key(first_name: str, last_name: str) -> str:
 def insured_register(*, actor: Actor, person: PersonData, contract: ContractData, branch_id: int) -> Contract:
     """A new insured person and their first contract, registered at `branch_id`."""
     if InsuredPerson.objects.filter(national_code=person.national_code).exists():
-        raise DomainError("بیمه‌شده‌ای با این کد ملی پیش‌تر ثبت شده است؛ او را جست‌وجو کنید.")
+        raise DomainError(DUPLICATE_NATIONAL_CODE)
     if InsuredPerson.objects.filter(insurance_number=person.insurance_number).exists():
-        raise DomainError("این شماره بیمه به نام شخص دیگری ثبت شده است.")
-    insured = InsuredPerson.objects.create(
-        **person.__dict__, branch_id=branch_id, search_key=_person_key(person.first_name, person.last_name)
-    )
+        raise DomainError(DUPLICATE_INSURANCE_NUMBER)
+    try:
+        # The checks above give the usual message; two clerks saving the same person at the same instant
+        # pass them both, and the unique constraints decide.
+        with transaction.atomic():
+            insured = InsuredPerson.objects.create(
+                **person.__dict__, branch_id=branch_id, search_key=_person_key(person.first_name, person.last_name)
+            )
+    except IntegrityError:
+        raise DomainError(DUPLICATE_NATIONAL_CODE) from None
     audit_record(actor=actor, action="insured.registered", subject=insured, after=snapshot(insured, PERSON_FIELDS))
     return contract_create(actor=actor, insured=insured, data=contract)
 

@@ -219,3 +219,9 @@ def test_ratio_spellings(text, hundredths):
 ])
 def test_wage_spellings(text, rials):
     assert forms.parse_rials(text) == rials
+
+
+def test_voluntary_insurance_takes_no_separate_treatment_fee(client):
+    html = ask(client, rate="VOL", treatment=True, start=(1404, 1), end=(1404, 1))
+    assert "نرخ ۲۷٪ بیمه اختیاری درمان را هم دربر دارد" in html
+    assert "۲٬۳۵۸٬۰۰۰" not in html  # no per-capita line was computed

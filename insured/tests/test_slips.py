@@ -168,3 +168,17 @@ class TestMarkPaid:
         self.pay(issue(insured_user, contract, M(1405, 9)))
         nxt = issue(insured_user, contract, M(1405, 10))
         assert nxt.first_month == M(1405, 10)
+
+
+def test_a_registration_racing_past_the_duplicate_check_gets_the_persian_message(staff_a, branch_a, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    from insured.models import InsuredPerson
+
+    existing = make_contract(staff_a, branch_a, serial=8880001).insured
+    # As if another clerk's identical save landed between our duplicate check and our insert.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(DomainError, match="پیش‌تر ثبت شده است"):
+        make_contract(staff_a, branch_a, serial=8880001)
+    monkeypatch.undo()
+    assert InsuredPerson.objects.filter(national_code=existing.national_code).count() == 1
