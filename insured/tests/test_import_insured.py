@@ -168,6 +168,7 @@ BAD_ROWS = [
     (good(20, first_month="1403/13"), "first_month: ماه باید بین ۱ و ۱۲"),
     (good(21, treatment="2"), "treatment: ستون درمان باید ۰ یا ۱ باشد."),
     (good(22, persons="2"), "persons: تعداد افراد درمان فقط با درمان"),
+    (good(34, rate_code="VOL", treatment="1"), "treatment: نرخ بیمه اختیاری درمان را دربر دارد"),
     (good(23, paid_months="1402/12-1403/02"), "paid_months: ماه پرداخت‌شده پیش از نخستین ماه قرارداد است."),
     (good(24, paid_months="1403/05-1403/02"), "paid_months: بازه 1403/05-1403/02 وارونه است."),
     (good(25, paid_months="1403/01-1403/03;1403/03"), "paid_months: یک ماه دو بار آمده است."),

@@ -272,6 +272,9 @@ class RowReader:
     }
 
     def _contract(self, row: Row, values: dict[str, str], born: tuple[int, int, int]) -> None:
+        if row.treatment and SCHEME_OF_RATE[row.rate_code] == Scheme.VOLUNTARY:
+            raise Bad("treatment", "نرخ بیمه اختیاری درمان را دربر دارد و سرانه جداگانه ندارد؛ درمان را ۰ بنویسید.",
+                      "voluntary insurance includes treatment; no separate per-capita")
         persons = _count("persons", values.get("persons", ""), int(row.treatment), 20)
         if (row.treatment and persons < 1) or (not row.treatment and persons):
             raise Bad("persons", "تعداد افراد درمان فقط با درمان (۱) معنا دارد و دست‌کم ۱ است.",
