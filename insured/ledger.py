@@ -22,9 +22,17 @@ from samt.persian import to_persian_digits
 
 
 def wage_in_force(month: JalaliMonth) -> rules.WageInForce:
-    """The wage row in force for `month`. A year must have its own row: carrying last year's minimum
-    into a new year would quietly under-charge every slip."""
-    row = WageTable.objects.filter(effective_from__lte=month).order_by("-effective_from").first()
+    return _wage_from(_wage_rows(month), month)
+
+
+def _wage_rows(until: JalaliMonth) -> list[WageTable]:
+    return list(WageTable.objects.filter(effective_from__lte=until).order_by("-effective_from"))
+
+
+def _wage_from(rows: list[WageTable], month: JalaliMonth) -> rules.WageInForce:
+    """The wage row in force for `month` (rows newest first). A year must have its own row: carrying last
+    year's minimum into a new year would quietly under-charge every slip."""
+    row = next((row for row in rows if row.effective_from <= month), None)
     if row is None or row.effective_from.year != month.year:
         raise DomainError(
             f"حداقل دستمزد سال {to_persian_digits(month.year)} هنوز در سامانه ثبت نشده است؛ "
@@ -34,7 +42,15 @@ def wage_in_force(month: JalaliMonth) -> rules.WageInForce:
 
 
 def rate_in_force(rate_code: str, month: JalaliMonth) -> int:
-    row = SchemeRate.objects.filter(rate_code=rate_code, effective_from__lte=month).order_by("-effective_from").first()
+    return _rate_from(_rate_rows(rate_code, month), rate_code, month)
+
+
+def _rate_rows(rate_code: str, until: JalaliMonth) -> list[SchemeRate]:
+    return list(SchemeRate.objects.filter(rate_code=rate_code, effective_from__lte=until).order_by("-effective_from"))
+
+
+def _rate_from(rows: list[SchemeRate], rate_code: str, month: JalaliMonth) -> int:
+    row = next((row for row in rows if row.effective_from <= month), None)
     if row is None:
         raise DomainError(f"نرخ حق بیمه کد {rate_code} برای {month.label} ثبت نشده است.")
     return row.rate_bp
@@ -64,12 +80,16 @@ def lines_for(
 ) -> list[rules.MonthLine]:
     """Month lines at the rates in force, for a contract or for the public calculator alike."""
     per_capita_by_year = {year: per_capita_for(year) for year in {m.year for m in months}} if persons else {}
+    # Two reads of the rate tables for the whole period, not two per month.
+    last = max(months, default=None)
+    wages = _wage_rows(last) if last else []
+    rates = _rate_rows(rate_code, last) if last else []
     return [
         rules.month_line(
             month,
             ratio_hundredths=ratio_hundredths,
-            rate_bp=rate_in_force(rate_code, month),
-            wage=wage_in_force(month),
+            rate_bp=_rate_from(rates, rate_code, month),
+            wage=_wage_from(wages, month),
             per_capita=per_capita_by_year.get(month.year, 0),
             persons=persons,
         )

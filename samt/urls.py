@@ -11,6 +11,7 @@ from samt import views
 kernel = (
     [
         path("", views.public_home, name="public_home"),
+        path("healthz/", views.health, name="health"),
         path("login/", views.LoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("home/", views.home, name="home"),

@@ -27,6 +27,11 @@ from samt.models import AuditEvent, Role, SmsMessage, User
 from samt.qr import qr_svg
 
 
+def health(request: HttpRequest) -> HttpResponse:
+    """For the load balancer (and the benchmark's floor): the process answers, nothing else is touched."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def public_home(request: HttpRequest) -> HttpResponse:
     return render(request, "samt/public_home.html")
 

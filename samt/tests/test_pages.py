@@ -89,3 +89,8 @@ def test_the_print_stylesheet_is_linked_for_print(client):
 
 def test_no_model_change_is_missing_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_health_check_answers_without_a_session(client):
+    response = client.get("/healthz/")
+    assert (response.status_code, response.content) == (200, b"ok")
