@@ -37,6 +37,19 @@ test: $(VENV)/.dev | var
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
+# Benchmarks of the batch jobs (not timed tests): a fresh database each run, PostgreSQL at DATABASE_URL if set
+# (a database named <name>_bench_* on that server), SQLite under var/bench otherwise. See bench/README.md.
+BENCH_ROWS ?= 100000
+.PHONY: bench-import bench-statements
+
+## bench-import: import_insured of BENCH_ROWS generated legacy rows; prints rows/s and seconds
+bench-import: $(VENV)/.runtime | var
+	$(PY) bench/bench_import.py --rows $(BENCH_ROWS)
+
+## bench-statements: compute_statements for BENCH_ROWS generated contracts; prints contracts/s and seconds
+bench-statements: $(VENV)/.runtime | var
+	$(PY) bench/bench_statements.py --contracts $(BENCH_ROWS)
+
 ## totp: the current second-factor code of a demo account, e.g. make totp ACCOUNT=staff_2104
 totp: $(VENV)/.runtime
 	@$(MANAGE) totp_code $(ACCOUNT)
