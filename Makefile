@@ -40,7 +40,14 @@ lint: $(VENV)/.dev
 # Benchmarks of the batch jobs (not timed tests): a fresh database each run, PostgreSQL at DATABASE_URL if set
 # (a database named <name>_bench_* on that server), SQLite under var/bench otherwise. See bench/README.md.
 BENCH_ROWS ?= 100000
-.PHONY: bench-import bench-statements
+.PHONY: bench bench-import bench-statements
+
+## bench: the month-end rush — slips issued per second and p95 under concurrent logged-in users, beside a
+## minimal view on the same server as the floor (PostgreSQL at DATABASE_URL if set; a fresh <name>_rush database)
+BENCH_USERS ?= 16
+BENCH_ROUNDS ?= 20
+bench: $(VENV)/.runtime | var
+	$(PY) bench/bench_rush.py --users $(BENCH_USERS) --rounds $(BENCH_ROUNDS)
 
 ## bench-import: import_insured of BENCH_ROWS generated legacy rows; prints rows/s and seconds
 bench-import: $(VENV)/.runtime | var
