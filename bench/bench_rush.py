@@ -70,10 +70,11 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "1", "PSP_SIMULATOR": "0"}
+    # runserver starts a thread per request; persistent connections would pile up one per thread.
+    env = {**os.environ, "DEBUG": "1", "PSP_SIMULATOR": "0", "DB_CONN_MAX_AGE": "0"}
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(ROOT / "var" / "bench-server.log").open("w"),
     )
     for _ in range(100):
         try:
