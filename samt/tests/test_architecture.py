@@ -1,0 +1,52 @@
+"""The direction of knowledge of design.md, held by a test: the kernel knows no app, insured knows only the
+kernel, and branches, brokers and payments know insured and the kernel but never each other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = {
+    "samt": {"insured", "branches", "brokers", "payments"},
+    "insured": {"branches", "brokers", "payments"},
+    "branches": {"brokers", "payments"},
+    "brokers": {"branches", "payments"},
+    "payments": {"branches", "brokers"},
+}
+# The project glue may name every app: the URL list, the settings and the demo-data command.
+GLUE = {"samt/urls.py", "samt/settings.py", "samt/management/commands/seed_demo.py"}
+IMPORT = re.compile(r"^\s*(?:from|import)\s+([a-z_]+)", re.MULTILINE)
+
+
+def imports_of(path: Path) -> set[str]:
+    return set(IMPORT.findall(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("app", sorted(FORBIDDEN))
+def test_an_app_imports_only_what_it_may_know(app):
+    offences = []
+    for path in sorted((ROOT / app).rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in GLUE:
+            continue
+        wrong = imports_of(path) & FORBIDDEN[app]
+        if wrong:
+            offences.append(f"{relative} imports {', '.join(sorted(wrong))}")
+    assert not offences, "\n".join(offences)
+
+
+def test_the_psp_simulator_knows_no_portal_model():
+    """It stands in for a bank: it may use the kernel's pure helpers, never the portal's data."""
+    portal = {"insured", "branches", "brokers"}
+    offences = []
+    for path in sorted((ROOT / "payments" / "simulator").rglob("*.py")):
+        if "/tests/" in path.as_posix():
+            continue
+        source = path.read_text(encoding="utf-8")
+        if imports_of(path) & portal or re.search(r"^\s*from samt\.models\b|^\s*from payments\.models\b", source,
+                                                   re.MULTILINE):
+            offences.append(path.relative_to(ROOT).as_posix())
+    assert not offences, offences
