@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from brokers.demo import seed_brokers_demo
 from insured.demo import DemoRow, seed_insured_demo
 from samt.models import Branch, BrokerOffice, Membership, Province, Role, User
 
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             province = self._organisation()
             rows = [self._account(account, province) for account in ACCOUNTS]
             insured = seed_insured_demo(self.stdout, password=DEMO_PASSWORD)
+            seed_brokers_demo(self.stdout)
         self._print(rows)
         self._print_insured(insured)
 
