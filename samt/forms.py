@@ -81,12 +81,14 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False)
     subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False)
     branch = forms.ModelChoiceField(label="شعبه", queryset=None, required=False, empty_label="همه")
+    office = forms.ModelChoiceField(label="کارگزاری", queryset=None, required=False, empty_label="همه")
     since = forms.CharField(label="از تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
     until = forms.CharField(label="تا تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
 
-    def __init__(self, *args: object, branches: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, branches: object, offices: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
+        self.fields["office"].queryset = offices
 
     def clean_action(self) -> str:
         return normalize(self.cleaned_data["action"])

@@ -142,6 +142,13 @@ SAMT_ROLE_HOME_URLS = {
     "hq": "samt:hq_home",
 }
 
+# Links on the HQ home to the apps' HQ pages, kept here so the kernel's template names no app.
+SAMT_HQ_LINKS = [
+    ("brokers:report", "گزارش ماهانه کارگزاری‌ها"),
+    ("brokers:cases", "پرونده‌های تخلف کارگزاری‌ها"),
+    ("brokers:tariffs", "تعرفه‌های مصوب کارمزد"),
+]
+
 # Sessions end after half an hour without a request; a shared counter PC must not stay logged in.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -128,7 +128,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def hq_home(request: HttpRequest) -> HttpResponse:
     branches = visible_branches(request.user).annotate(staff_count=Count("memberships"))
     offices = visible_offices(request.user).annotate(operator_count=Count("memberships"))
-    return render(request, "samt/hq_home.html", {"branches": branches, "offices": offices})
+    links = [(reverse(name), label) for name, label in settings.SAMT_HQ_LINKS]
+    return render(request, "samt/hq_home.html", {"branches": branches, "offices": offices, "links": links})
 
 
 def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
@@ -143,7 +144,8 @@ def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
 
 @role_required(Role.HQ)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None, branches=visible_branches(request.user))
+    form = AuditFilterForm(request.GET or None, branches=visible_branches(request.user),
+                           offices=visible_offices(request.user))
     events = _audit_events_for(request.user)
     if form.is_valid():
         events = _filter_events(events, form.cleaned_data)
@@ -160,6 +162,8 @@ def _filter_events(events: QuerySet[AuditEvent], data: dict) -> QuerySet[AuditEv
         events = events.filter(Q(subject_id=data["subject"]) | Q(subject_label__icontains=data["subject"]))
     if data["branch"]:
         events = events.filter(branch=data["branch"])
+    if data["office"]:
+        events = events.filter(office=data["office"])
     if data["since"]:
         events = events.filter(at__date__gte=data["since"])
     if data["until"]:

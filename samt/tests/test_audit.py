@@ -103,3 +103,16 @@ def test_admin_edits_of_a_branch_leave_an_event_with_before_and_after(client_for
     assert event.before["name"] == "شعبه الف"
     assert event.after["name"] == "شعبه الف (نو)"
     assert event.actor == admin_user
+
+
+def test_hq_filters_events_by_broker_office(client_for, hq_user, broker_operator, staff_a, office):
+    record(Actor.for_user(broker_operator), action="broker.slip_issued")
+    record(Actor.for_user(staff_a), action="slip.issued")
+    page = client_for(hq_user).get("/hq/audit/", {"office": office.pk}).context["page"]
+    assert [event.actor_label for event in page] == ["operator"]
+
+
+def test_the_hq_home_links_to_the_broker_pages(client_for, hq_user):
+    body = client_for(hq_user).get("/hq/").content.decode()
+    assert 'href="/broker/reports/"' in body
+    assert 'href="/broker/hq/cases/"' in body
