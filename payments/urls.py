@@ -5,7 +5,9 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("slip/<str:number>/", views.pay_slip, name="pay_slip"),
+    path("slip/<str:number>/receipt/", views.slip_receipt, name="slip_receipt"),
     path("debt/<str:number>/", views.pay_debt_slip, name="pay_debt_slip"),
+    path("office/slip/<str:number>/", views.pay_office_slip, name="pay_office_slip"),
     path("callback/<str:order_id>/", views.callback, name="callback"),
     path("result/<uuid:public_key>/", views.result, name="result"),
     path("receipt/<uuid:public_key>/pdf/", views.receipt_pdf, name="receipt_pdf"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,17 +15,19 @@ from insured import selectors
 from insured.models import DebtSlip, Slip
 from insured.slip_documents import slip_context
 from payments import messages as text
+from payments.gateways.base import GatewayError
 from payments.gateways.registry import get_gateway
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
 from payments.services import payment_drive, payment_start, record_event
-from samt.access import role_required
+from samt.access import get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
-from samt.models import Role
+from samt.models import OfficeStatus, Role
 
 PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
                   State.REVERSE_PENDING}
+AGAIN_STATES = {State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED}
 
 
 def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str) -> HttpResponse:
@@ -56,22 +60,69 @@ def pay_debt_slip(request: HttpRequest, number: str) -> HttpResponse:
     return hand_off(request, debt, reverse("insured:home"))
 
 
-# The PSP sends the browser back here. Not a form of ours, so there is no CSRF token to check; this is the
-# one view on the CSRF allow-list (samt.tests checks that), and nothing it receives is trusted: it only
-# tells us which attempt to ask the PSP about.
+@require_POST
+@role_required(Role.BROKER_OPERATOR)
+def pay_office_slip(request: HttpRequest, number: str) -> HttpResponse:
+    """The insured pays at the broker's counter, on the PSP's own page, a slip this office issued (issue 7).
+
+    brokers/ may not import payments, so the counter's payment lives here; the slip is found only through the
+    operator's own office (samt.access), and an office whose licence is suspended or revoked takes no money.
+    """
+    slip = get_scoped_or_404(Slip.objects.select_related("office"), request.user, office_path="office",
+                             number=number)
+    if slip.office.status != OfficeStatus.ACTIVE:
+        message = text.OFFICE_NOT_ACTIVE.format(status=slip.office.get_status_display())
+        return render(request, "payments/refused.html", {"message": message}, status=403)
+    return hand_off(request, slip, broker_slip_url(number))
+
+
+def broker_slip_url(number: str) -> str:
+    # brokers/ owns this page; until its URL exists the office's home page is the way back.
+    try:
+        return reverse("brokers:slip", args=[number])
+    except NoReverseMatch:
+        return reverse("brokers:home")
+
+
+# The PSP sends the browser back here. Not a form of ours, so there is no CSRF token to check; this view is on
+# the CSRF allow-list (payments/tests/test_csrf_allow_list.py), and nothing it receives is trusted: it only
+# tells us which attempt to ask the PSP about, and that attempt is named by our own order number in the path.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest, order_id: str) -> HttpResponse:
     attempt = get_object_or_404(PaymentAttempt, order_id=order_id)
     fields = {**request.GET.dict(), **request.POST.dict()}
-    hint = get_gateway().parse_callback(fields)
-    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method,
-                 {"token": hint.token, "ref_num": hint.ref_num, "fields": sorted(fields)})
-    if hint.token and hint.token != attempt.token:
-        # A callback naming another token is someone else's payment or a forgery: look at ours only.
-        record_event(attempt, PaymentEvent.Kind.CALLBACK, "token_mismatch", {"token": hint.token})
+    # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
+    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method, {"fields": callback_record(fields)})
+    try:
+        hint = get_gateway().parse_callback(fields)
+    except GatewayError as error:
+        # Junk or no keys (a forger, a truncated redirect): our own token is all we need to ask the PSP.
+        record_event(attempt, PaymentEvent.Kind.CALLBACK, "unreadable", {"message": error.message})
+    else:
+        if hint.token and hint.token != attempt.token:
+            # A callback naming another token is someone else's payment or a forgery: look at ours only.
+            record_event(attempt, PaymentEvent.Kind.CALLBACK, "token_mismatch", {"token": hint.token})
     payment_drive(attempt)
     return redirect("payments:result", public_key=attempt.public_key, permanent=False)
+
+
+# A card number in any field of a callback (v3.3 sends only SecurePan, masked; a forger may send anything) is
+# masked before it is stored: 13 to 19 digits standing alone, possibly grouped by spaces or dashes (a token or a
+# RefNum that happens to hold a run of digits is left alone).
+_CARD_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")
+CALLBACK_FIELDS_KEPT, CALLBACK_VALUE_LENGTH = 30, 200
+
+
+def callback_record(fields: dict[str, str]) -> dict[str, str]:
+    """The callback as it came, bounded in size, with anything that looks like a card number masked."""
+    kept = sorted(fields.items())[:CALLBACK_FIELDS_KEPT]
+    return {name[:64]: _CARD_NUMBER.sub(_masked, value[:CALLBACK_VALUE_LENGTH]) for name, value in kept}
+
+
+def _masked(found: re.Match[str]) -> str:
+    digits = re.sub(r"[^0-9]", "", found.group())
+    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
 def result(request: HttpRequest, public_key: str) -> HttpResponse:
@@ -80,7 +131,22 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
                                   "pending_text": text.PENDING}
     if attempt.slip_id:
         context.update(slip_context(request, attempt.slip))
+        if attempt.office_id:
+            # Paid at a broker's counter: the operator goes back to the office's page for this slip.
+            context["broker_slip_url"] = broker_slip_url(attempt.slip.number)
+        else:
+            context["slip_url"] = reverse("insured:slip", args=[attempt.slip.number])
+            # Nothing was taken (or it is on its way back) and the slip can still be paid: say so plainly.
+            context["pay_again"] = attempt.state in AGAIN_STATES and attempt.slip.is_payable()
     return render(request, "payments/result.html", context)
+
+
+@role_required(Role.INSURED)
+def slip_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """From a paid slip of one's own to the payment that paid it (insured/ links here without importing us)."""
+    slip = selectors.slip_for_user_or_404(request.user, number)
+    attempt = get_object_or_404(PaymentAttempt, slip=slip, state=State.SUCCEEDED)
+    return redirect("payments:result", public_key=attempt.public_key)
 
 
 def receipt_pdf(request: HttpRequest, public_key: str) -> HttpResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -157,6 +157,34 @@ class ReverseResult:
         return self.outcome in (ReverseOutcome.REVERSED, ReverseOutcome.ALREADY_REVERSED)
 
 
+class ReportState(StrEnum):
+    """A transaction's standing in the PSP's own report (payments.md §8, settlement reconciliation)."""
+
+    VERIFIED = "verified"  # the merchant's money
+    PAID_UNVERIFIED = "paid_unverified"  # held; goes back unless verified in time
+    REVERSED = "reversed"  # by the merchant, or by the PSP because nobody verified it
+    FAILED = "failed"  # cancelled, refused, or the session ended; nothing taken
+    IN_PROGRESS = "in_progress"
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One transaction of a day as the PSP lists it for our terminal."""
+
+    state: ReportState
+    res_num: str
+    amount: int
+    token: str | None = None
+    ref_num: str | None = None
+    affective_amount: int | None = None
+    rrn: str | None = None
+    trace_no: str | None = None
+    masked_pan: str | None = None
+    paid_at: str | None = None
+    verified_at: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
 class PaymentGateway(Protocol):
     """One PSP terminal. The windows let the caller set its deadlines from the PSP's own rules."""
 
@@ -176,3 +204,7 @@ class PaymentGateway(Protocol):
     def verify(self, ref_num: str) -> VerifyResult: ...
 
     def reverse(self, ref_num: str) -> ReverseResult: ...
+
+    def transactions(self, day: date) -> list[ReportLine]:
+        """The PSP's list of our terminal's transactions created on `day` (Tehran), for the daily report."""
+        ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +20,8 @@ from payments.gateways.base import (
     PermanentGatewayError,
     ReceiptResult,
     ReceiptState,
+    ReportLine,
+    ReportState,
     RetryableGatewayError,
     ReverseOutcome,
     ReverseResult,
@@ -35,6 +37,9 @@ PAYMENT_PAGE_PATH = "/OnlinePG/OnlinePG"
 RECEIPT_PATH = "/verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt"
 VERIFY_PATH = "/verifyTxnRandomSessionkey/ipg/VerifyTransaction"
 REVERSE_PATH = "/verifyTxnRandomSessionkey/ipg/ReverseTransaction"
+# SEP's report web service is enabled per terminal on request (SEP v3.3 §6); until SEP gives its address, the
+# report is read from the simulator's export, which is where this path points under the base URL.
+SIMULATOR_REPORT_PATH = "/control/api/terminals/{terminal_id}/transactions/"
 
 TOKEN_REFUSED = "بانک توکن پرداخت صادر نکرد (کد {code}): {reason}"
 RECEIPT_REFUSED = "بانک وضعیت پرداخت را اعلام نکرد (کد {code}): {reason}"
@@ -90,6 +95,16 @@ RECEIPT_STATES = {
     "failed": ReceiptState.FAILED,
 }
 
+REPORT_STATES = {
+    "verified": ReportState.VERIFIED,
+    "ok": ReportState.PAID_UNVERIFIED,
+    "reversed": ReportState.REVERSED,
+    "auto_reversed": ReportState.REVERSED,
+    "cancelled": ReportState.FAILED,
+    "failed": ReportState.FAILED,
+    "in_progress": ReportState.IN_PROGRESS,
+}
+
 # Tokens are 32 hex digits; RefNums are up to 50 characters of base64.
 _CALLBACK_KEY = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
 
@@ -101,12 +116,14 @@ class SepGateway:
     verify_window = timedelta(minutes=30)
     reverse_window = timedelta(minutes=50)
 
-    def __init__(self, *, base_url: str, terminal_id: str, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, *, base_url: str, terminal_id: str, timeout_seconds: float = 10.0,
+                 report_url: str = "") -> None:
         if not base_url or not str(terminal_id).isdigit():
             raise ImproperlyConfigured("SEP needs PSP_BASE_URL and a numeric PSP_TERMINAL_ID.")
         self.base_url = base_url.rstrip("/")
         self.terminal_id = str(terminal_id)
         self.timeout_seconds = float(timeout_seconds)
+        self.report_url = report_url or self.base_url + SIMULATOR_REPORT_PATH.format(terminal_id=self.terminal_id)
 
     # Token and redirect (§2.1, §2.2) ---------------------------------------------------------------------
 
@@ -193,6 +210,14 @@ class SepGateway:
         outcome = REVERSE_OUTCOMES.get(code, ReverseOutcome.FAILED)
         return ReverseResult(outcome=outcome, code=code, description=description, raw=answer)
 
+    # Transaction report (§8, settlement reconciliation) ----------------------------------------------------------
+
+    def transactions(self, day: date) -> list[ReportLine]:
+        answer = http.get_json(self.report_url, params={"day": day.isoformat()}, timeout=self.timeout_seconds)
+        if not isinstance(answer, list):
+            raise RetryableGatewayError(UNREADABLE_ANSWER, raw=answer)
+        return [_report_line(item) for item in answer]
+
     def _by_ref_num(self, ref_num: str) -> dict[str, Any]:
         return {"RefNum": ref_num, "TerminalNumber": int(self.terminal_id)}
 
@@ -233,6 +258,33 @@ def _receipt_from(data: Mapping[str, Any], answer: Mapping[str, Any]) -> Receipt
         hashed_pan=_as_str(fields.get("hashedcardnumber")),
         raw=answer,
     )
+
+
+def _report_line(item: Any) -> ReportLine:
+    fields = _lowered(item)
+    state = REPORT_STATES.get(str(fields.get("status", "")).lower())
+    amount = _as_int(fields.get("amount"))
+    if state is None or amount is None or not fields.get("res_num"):
+        raise RetryableGatewayError(UNREADABLE_ANSWER, raw=item)
+    return ReportLine(
+        state=state,
+        res_num=str(fields["res_num"]),
+        amount=amount,
+        token=_as_str(fields.get("token")),
+        ref_num=_as_str(fields.get("ref_num")),
+        affective_amount=_as_int(fields.get("affective_amount")),
+        rrn=_as_str(fields.get("rrn")),
+        trace_no=_as_str(fields.get("trace_no")),
+        masked_pan=_as_str(fields.get("masked_pan")),
+        paid_at=_as_str(fields.get("paid_at")),
+        verified_at=_as_str(fields.get("verified_at")),
+        raw={key: value for key, value in fields.items() if key in _REPORT_KEPT},
+    )
+
+
+# What of a report line is worth keeping beside the parsed fields (not the simulator's card balance).
+_REPORT_KEPT = {"terminal_id", "status", "res_num", "ref_num", "amount", "affective_amount", "paid_at", "verified_at",
+                "reversed_at"}
 
 
 def _callback_key(value: Any, data: Mapping[str, Any]) -> str | None:

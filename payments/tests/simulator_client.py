@@ -22,24 +22,38 @@ APPROVE, APPROVE_2, INSUFFICIENT, EXPIRED, OVER_LIMIT, UNAVAILABLE, SLOW = fixtu
 
 
 class SimulatorTransport:
-    """A stand-in for `http.post_json` that sends the request to the simulator's views in this process."""
+    """A stand-in for `http.post_json` (and `http.get_json`) that sends the request to the simulator's views in
+    this process. Server-to-server calls carry no cookies, so each goes through a fresh test client: threads
+    (the race tests) may share one transport."""
 
-    def __init__(self, client: Client, *, remote_addr: str = "127.0.0.1") -> None:
-        self.client = client
+    def __init__(self, client: Client | None = None, *, remote_addr: str = "127.0.0.1") -> None:
         self.remote_addr = remote_addr
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def __call__(self, url: str, payload: dict[str, Any], *, timeout: float, headers: dict | None = None) -> dict:
         path = urlsplit(url).path
         self.calls.append((path, payload))
-        response = self.client.post(path, data=json.dumps(payload), content_type="application/json",
-                                    REMOTE_ADDR=self.remote_addr)
+        response = Client().post(path, data=json.dumps(payload), content_type="application/json",
+                                 REMOTE_ADDR=self.remote_addr)
+        return self._answer(response, dict)
+
+    def get_json(self, url: str, *, timeout: float, params: dict | None = None, headers: dict | None = None):
+        path = urlsplit(url).path
+        self.calls.append((path, dict(params or {})))
+        return self._answer(Client().get(path, params or {}, REMOTE_ADDR=self.remote_addr), (dict, list))
+
+    @staticmethod
+    def _answer(response, shape):
         body = b"".join(response.streaming_content) if response.streaming else response.content
         declared = response.get("Content-Length")
         if declared is not None and int(declared) > len(body):
             # What urllib's short read (http.client.IncompleteRead) becomes in the real post_json.
             raise RetryableGatewayError(http.NO_ANSWER, raw=body.decode(errors="replace"))
-        return http.decode_answer(response.status_code, body)
+        return http.decode_answer(response.status_code, body, shape=shape)
+
+    def paths(self) -> list[str]:
+        """The last segment of each path called, in order: "onlinepg", "receipt", "VerifyTransaction"…"""
+        return [path.rstrip("/").rsplit("/", 1)[1] for path, _ in self.calls]
 
 
 def open_card_page(client: Client, token: str):
@@ -64,11 +78,16 @@ def submit_card(client: Client, token: str, card: dict[str, Any] = APPROVE, **ov
     return client.post(f"/psp/pay/{token}/", card_fields(card, **overrides), follow=True)
 
 
-def pay(client: Client, token: str, card: dict[str, Any] = APPROVE) -> dict[str, str]:
-    """The whole payer's journey with a dynamic password; returns the callback's query fields (v4.1)."""
+def pay_at_bank(client: Client, token: str, card: dict[str, Any] = APPROVE):
+    """The payer's journey at the bank with a dynamic password, ending on the PSP's receipt page."""
     open_card_page(client, token)
     code = request_dynamic_password(client, token, card)
-    submit_card(client, token, card, pin2=code)
+    return submit_card(client, token, card, pin2=code)
+
+
+def pay(client: Client, token: str, card: dict[str, Any] = APPROVE) -> dict[str, str]:
+    """The whole payer's journey with a dynamic password; returns the callback's query fields (v4.1)."""
+    pay_at_bank(client, token, card)
     return callback_fields(client, token)
 
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from payments.gateways.base import PermanentGatewayError, RetryableGatewayError
-from payments.gateways.http import decode_answer, post_json
+from payments.gateways.http import decode_answer, get_json, post_json
 
 # path -> (status, body); "/slow" sleeps past the client's timeout, "/drop" sends half a promised body.
 ANSWERS = {
@@ -41,6 +41,15 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, body = ANSWERS.get(self.path, (200, b"{}"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.server.received.append((self.path, None, None))
+        status, body = {"/report?day=2026-11-25": (200, b'[{"res_num": "1"}]'),
+                        "/missing?day=2026-11-25": (404, b"<html>Not Found</html>")}.get(self.path, (200, b"{}"))
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -103,3 +112,19 @@ def test_a_refused_connection_is_retryable():
 def test_not_now_statuses_are_retryable_even_with_a_json_body(status):
     with pytest.raises(RetryableGatewayError):
         decode_answer(status, b'{"ResultCode": 0}')
+
+
+def test_a_report_is_read_with_a_get_and_may_be_a_list(server):
+    assert get_json(url(server, "/report"), params={"day": "2026-11-25"}, timeout=2) == [{"res_num": "1"}]
+    assert server.received[-1][0] == "/report?day=2026-11-25"
+
+
+def test_a_report_address_that_is_not_there_is_a_permanent_refusal(server):
+    with pytest.raises(PermanentGatewayError):
+        get_json(url(server, "/missing"), params={"day": "2026-11-25"}, timeout=2)
+
+
+def test_only_a_report_may_be_a_list():
+    with pytest.raises(RetryableGatewayError):
+        decode_answer(200, b"[1, 2]")
+    assert decode_answer(200, b"[1, 2]", shape=(dict, list)) == [1, 2]
