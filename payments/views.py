@@ -7,7 +7,7 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -77,11 +77,8 @@ def pay_office_slip(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def broker_slip_url(number: str) -> str:
-    # brokers/ owns this page; until its URL exists the office's home page is the way back.
-    try:
-        return reverse("brokers:slip", args=[number])
-    except NoReverseMatch:
-        return reverse("brokers:home")
+    """The operator's way back to the slip they took payment for (brokers/ owns that page)."""
+    return reverse("brokers:slip", args=[number])
 
 
 # The PSP sends the browser back here. Not a form of ours, so there is no CSRF token to check; this view is on

@@ -195,6 +195,8 @@ SAMT_PAYMENT_GATEWAY = {
     "BASE_URL": env_str("PSP_BASE_URL", "http://127.0.0.1:8000/psp" if DEBUG else ""),
     "TERMINAL_ID": env_str("PSP_TERMINAL_ID", "10012345" if DEBUG else ""),
     "TIMEOUT_SECONDS": env_int("PSP_TIMEOUT_SECONDS", 10),
+    # The PSP's transaction report for reconcile_report; empty means the simulator's path under BASE_URL.
+    "REPORT_URL": env_str("PSP_REPORT_URL", ""),
 }
 # The simulator approves made-up cards: a system check refuses to let it run without DEBUG.
 SAMT_PSP_SIMULATOR = env_bool("PSP_SIMULATOR", DEBUG)

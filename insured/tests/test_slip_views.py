@@ -140,3 +140,16 @@ class TestVerification:
         slip = self.issue(insured_client)
         persian = slip.number.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
         assert 'data-testid="verify-result"' in client.get("/verify/", {"number": persian}).content.decode()
+
+
+def test_a_paid_slip_links_to_its_receipt_and_offers_no_payment(insured_client):
+    from insured.slips import slip_mark_paid
+    from samt.actors import Actor
+
+    insured_client.post("/me/slips/issue/", {"end": 140507, "request_key": "paid"})
+    slip = Slip.objects.get()
+    slip_mark_paid(actor=Actor.system("test"), slip=slip, reference="sep:1:REF", amount=slip.total,
+                   paid_at=AZAR_1405)
+    body = insured_client.get(f"/me/slips/{slip.number}/").content.decode()
+    assert f'href="/pay/slip/{slip.number}/receipt/"' in body
+    assert "پرداخت با کارت بانکی" not in body
