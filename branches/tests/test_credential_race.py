@@ -3,7 +3,7 @@ numbers. Needs real concurrency, so PostgreSQL: SQLite serialises every writer a
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -14,32 +14,19 @@ from branches.tests.credential_support import make_insured, prepared
 from samt.actors import Actor
 from samt.jalali import JalaliMonth
 from samt.models import Counter, User
+from samt.tests.concurrency import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def register_all_at_once(pairs: list[tuple[User, CredentialRequest]]) -> list[int]:
-    barrier = threading.Barrier(len(pairs))
-    numbers: list[int] = []
-    errors: list[BaseException] = []
+    def register(user: User, draft: CredentialRequest) -> int:
+        return services.request_register(actor=Actor.for_user(user), request=draft).secretariat_sequence
 
-    def register(user: User, draft: CredentialRequest) -> None:
-        try:
-            barrier.wait(timeout=10)
-            request = services.request_register(actor=Actor.for_user(user), request=draft)
-            numbers.append(request.secretariat_sequence)
-        except BaseException as error:  # handed back to the test thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=pair) for pair in pairs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = at_once(*[partial(register, user, draft) for user, draft in pairs], timeout=30)
+    errors = [result for result in results if isinstance(result, BaseException)]
     assert not errors, errors
-    return numbers
+    return results
 
 
 @pytest.fixture

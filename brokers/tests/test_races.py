@@ -3,10 +3,8 @@ once still end the code after three tries."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from brokers import services
 from brokers.models import FeeRecord, WalkInSession
@@ -15,6 +13,7 @@ from insured.models import Slip
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
+from samt.tests.concurrency import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,27 +24,6 @@ def postgres_only():
         pytest.skip("row locks are only meaningful on PostgreSQL; SQLite serialises every writer")
 
 
-def in_threads(*targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def run(i, target):
-        barrier.wait()
-        try:
-            results[i] = target()
-        except DomainError as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, target)) for i, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_a_double_submitted_issue_form_records_one_slip_and_one_fee(tariff, broker_operator, person):
     walk_in = present_walk_in(broker_operator, person)
 
@@ -53,7 +31,7 @@ def test_a_double_submitted_issue_form_records_one_slip_and_one_fee(tariff, brok
         return services.broker_issue_slip(actor=Actor.for_user(broker_operator), walk_in=walk_in,
                                           end_month=M(1405, 9), request_key="one-form")
 
-    first, second = in_threads(submit, submit)
+    first, second = at_once(submit, submit)
     assert first == second
     assert (Slip.objects.count(), FeeRecord.objects.count()) == (1, 1)
 
@@ -68,7 +46,7 @@ def test_wrong_codes_typed_at_once_never_get_more_than_three_tries(broker_operat
     def guess(code):
         return lambda: services.presence_code_verify(actor=actor, walk_in=walk_in, code=code)
 
-    results = in_threads(*(guess(f"{n:06d}") for n in range(5)))
+    results = at_once(*(guess(f"{n:06d}") for n in range(5)))
     walk_in = WalkInSession.objects.get()
     assert all(isinstance(result, DomainError) for result in results)
     assert (walk_in.code_attempts, walk_in.present_at) == (3, None)

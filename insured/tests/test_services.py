@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from insured import services
 from insured.models import (
@@ -23,6 +23,7 @@ from samt.identifiers import has_valid_check_digit
 from samt.jalali import JalaliMonth
 from samt.models import AuditEvent, Counter
 from samt.numbering import next_in_sequence
+from samt.tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -269,29 +270,18 @@ def test_a_receipt_used_for_another_debt_slip_is_refused(staff_actor, branch_a):
 
 def _allocate_in_threads(key: str, threads: int = 2) -> list[int]:
     """Each thread takes a number in its own transaction and holds the lock a moment before committing."""
-    start = threading.Barrier(threads)
-    numbers: list[int] = []
-    failures: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                numbers.append(next_in_sequence(key))
-                # Still inside the transaction: a second allocator must wait for this commit, not read 0 again.
-                threading.Event().wait(0.2)
-        except BaseException as exc:  # reported by the main thread
-            failures.append(exc)
-        finally:
-            connections.close_all()
+    def allocate() -> int:
+        with transaction.atomic():
+            number = next_in_sequence(key)
+            # Still inside the transaction: a second allocator must wait for this commit, not read 0 again.
+            threading.Event().wait(0.2)
+        return number
 
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=30)
+    results = at_once(*[allocate] * threads)
+    failures = [result for result in results if isinstance(result, BaseException)]
     assert not failures, failures
-    return numbers
+    return results
 
 
 @pytest.mark.postgres

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
+from samt.tests.concurrency import at_once
 
 operations = st.lists(
     st.one_of(
@@ -67,27 +67,6 @@ def _assert_invariants(contract) -> None:
     assert all(n == 1 for n in covered.values())
 
 
-def _in_threads(*targets) -> list:
-    results: list = [None] * len(targets)
-    barrier = threading.Barrier(len(targets))
-
-    def run(i, target):
-        barrier.wait()
-        try:
-            results[i] = target()
-        except DomainError as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_payments_of_one_slip_credit_it_once(staff_a, branch_a):
@@ -102,7 +81,7 @@ def test_two_payments_of_one_slip_credit_it_once(staff_a, branch_a):
         return lambda: slip_mark_paid(actor=Actor.system("race"), slip=slip, reference=reference,
                                       amount=slip.total, paid_at=AZAR_1405)
 
-    results = _in_threads(pay("BANK-A"), pay("BANK-B"))
+    results = at_once(pay("BANK-A"), pay("BANK-B"))
     assert sum(isinstance(r, Slip) for r in results) == 1
     assert sum(isinstance(r, DomainError) for r in results) == 1
     assert CoveredMonth.objects.filter(contract=contract, slip=slip).count() == 3
@@ -120,7 +99,7 @@ def test_two_tabs_issuing_at_once_leave_one_live_slip(staff_a, branch_a):
         return lambda: slip_issue(actor=Actor.for_user(staff_a), contract=contract, end_month=M(1405, end),
                                   channel=Channel.ONLINE, now=AZAR_1405)
 
-    results = _in_threads(issue(8), issue(9))
+    results = at_once(issue(8), issue(9))
     assert all(isinstance(r, Slip) for r in results)
     assert Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).count() == 1
     assert SlipLine.objects.filter(contract=contract, live=True).count() in (2, 3)

@@ -3,12 +3,10 @@ return through our real callback view, and what people and auditors see afterwar
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -102,32 +100,6 @@ def pass_minutes(client: Client, minutes: float) -> None:
 def later(minutes: float):
     """Our own clock, `minutes` from now, for the reconciler's deadlines."""
     return timezone.now() + timedelta(minutes=minutes)
-
-
-def in_threads(*calls: Callable[[], Any], timeout: float = 60) -> list[Any]:
-    """Run `calls` at the same instant, each in its own thread with its own database connection.
-
-    Returns each call's result, or the exception it raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[index] = call()
-        except BaseException as error:  # reported to the test by the main thread
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (a deadlock?)"
-    return results
 
 
 class Hooked:

@@ -28,7 +28,6 @@ from payments.tests.scenario_support import (
     covered_in_contract,
     events,
     hook_after,
-    in_threads,
     psp_verifications,
     reload,
     result_text,
@@ -36,6 +35,7 @@ from payments.tests.scenario_support import (
     transitions,
 )
 from payments.tests.simulator_client import APPROVE, change_settings, pay
+from samt.tests.concurrency import at_once
 
 NOW = {"older_than": timedelta(0)}
 
@@ -137,7 +137,7 @@ def test_3_concurrent_duplicate_callbacks_and_the_reconciler_credit_once(
         time.sleep(stagger / 2)
         return payment_reconcile(**NOW)
 
-    results = in_threads(callback(0), callback(stagger), callback(2 * stagger), reconciler)
+    results = at_once(callback(0), callback(stagger), callback(2 * stagger), reconciler)
     assert results[:3] == [302, 302, 302], results
     assert isinstance(results[3], dict), results[3]
 

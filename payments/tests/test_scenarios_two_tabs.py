@@ -24,7 +24,6 @@ from payments.tests.scenario_support import (
     come_back,
     covered,
     covered_in_contract,
-    in_threads,
     pass_minutes,
     psp_verifications,
     reload,
@@ -32,6 +31,7 @@ from payments.tests.scenario_support import (
     start,
 )
 from payments.tests.simulator_client import APPROVE, APPROVE_2, pay
+from samt.tests.concurrency import at_once
 
 
 def two_paid_tabs(slip, user):
@@ -98,7 +98,7 @@ def test_8_two_tabs_returning_at_the_same_instant_credit_once(slip, insured_user
     def back(attempt, fields):
         return lambda: Client().get(reverse("payments:callback", args=[attempt.order_id]), fields).status_code
 
-    results = in_threads(back(first, fields_1), back(second, fields_2), back(first, fields_1),
+    results = at_once(back(first, fields_1), back(second, fields_2), back(first, fields_1),
                          lambda: payment_reconcile(older_than=timedelta(0)))
     assert results[:3] == [302, 302, 302], results
     assert isinstance(results[3], dict), results[3]
