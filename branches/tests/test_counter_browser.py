@@ -9,7 +9,7 @@ from conftest import PASSWORD, add_totp, current_code
 from insured.models import Slip
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.jalali import JalaliMonth as M
-from samt.tests.browser_support import screenshot
+from samt.tests.browser_support import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,22 +20,11 @@ def azar_1405():
         yield
 
 
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ورود", exact=True).click()
-
-
 def test_staff_issue_a_slip_at_the_counter(page, live_server, staff_a, branch_a):
     contract = make_contract(staff_a, branch_a)
     pay_months(contract, M(1405, 1), M(1405, 6))
     device = add_totp(staff_a)
-    log_in(page, live_server, staff_a.username)
-    page.fill("#id_token", current_code(device))
-    with page.expect_navigation():
-        page.get_by_role("button", name="تأیید").click()
+    log_in(page, live_server.url, staff_a.username, PASSWORD, code=lambda: current_code(device))
     page.goto(f"{live_server.url}/branch/2104/insured/{contract.insured.pk}/slip/")
     page.select_option("#id_end_pick", "140507")
     with page.expect_navigation():

@@ -17,7 +17,7 @@ from conftest import PASSWORD, add_totp, current_code
 from insured.models import DebtSlip, TreatmentFee
 from samt.jalali import JalaliMonth
 from samt.persian import to_persian_digits
-from samt.tests.browser_support import ARTIFACTS, screenshot
+from samt.tests.browser_support import ARTIFACTS, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,16 +29,9 @@ OVERFLOWING = """[...document.querySelectorAll('body *')]
   .slice(0, 8).map(e => `${e.tagName}.${e.className}`)"""
 
 
-def log_in(page, live_server, user) -> None:
+def sign_in_staff(page, live_server, user) -> None:
     device = add_totp(user)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ورود", exact=True).click()
-    page.fill("#id_token", current_code(device))
-    with page.expect_navigation():
-        page.get_by_role("button", name="تأیید").click()
+    log_in(page, live_server.url, user.username, PASSWORD, code=lambda: current_code(device))
 
 
 def click_and_wait(page, locator) -> None:
@@ -80,7 +73,7 @@ def karimi(branch_a, staff_a):
 
 
 def test_the_branch_journey_from_search_to_a_settled_statement(page, live_server, staff_a, branch_a, karimi):
-    log_in(page, live_server, staff_a)
+    sign_in_staff(page, live_server, staff_a)
     click_and_wait(page, page.get_by_role("link", name="بیمه‌شدگان شعبه"))
 
     # Find a person: typed with Arabic ي and ك, as an Arabic keyboard layout gives them.

@@ -24,7 +24,7 @@ from insured.tests.factories import AZAR_1405
 from samt.actors import Actor
 from samt.jalali import JalaliMonth as M
 from samt.persian import normalize_digits
-from samt.tests.browser_support import ARTIFACTS, screenshot
+from samt.tests.browser_support import ARTIFACTS, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 740}
@@ -52,14 +52,7 @@ def shoot(page, name: str) -> None:
 
 def sign_in(page, live_server, user) -> None:
     device = add_totp(user)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ورود", exact=True).click()
-    page.fill("#id_token", current_code(device))
-    with page.expect_navigation():
-        page.get_by_role("button", name="تأیید").click()
+    log_in(page, live_server.url, user.username, PASSWORD, code=lambda: current_code(device))
 
 
 def click(page, role: str, name: str) -> None:

@@ -10,7 +10,7 @@ from conftest import PASSWORD
 from insured.models import Slip
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.jalali import JalaliMonth as M
-from samt.tests.browser_support import screenshot
+from samt.tests.browser_support import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,19 +27,11 @@ def attach(contract, user) -> None:
     contract.insured.save(update_fields=["user"])
 
 
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ورود", exact=True).click()
-
-
 def test_an_insured_issues_a_three_month_slip_and_sees_it(page, live_server, staff_a, branch_a, insured_user):
     contract = make_contract(staff_a, branch_a)
     pay_months(contract, M(1405, 1), M(1405, 6))
     attach(contract, insured_user)
-    log_in(page, live_server, insured_user.username)
+    log_in(page, live_server.url, insured_user.username, PASSWORD)
     page.goto(f"{live_server.url}/me/quote/")
     with page.expect_navigation():
         page.get_by_role("link", name="سه ماه").click()
@@ -61,7 +53,7 @@ def test_an_insured_with_an_unissued_1404_statement_is_told_where_to_go(page, li
     contract = make_contract(staff_a, branch_a, first_month=M(1404, 1))
     pay_months(contract, M(1404, 1), M(1405, 7))
     attach(contract, insured_user)
-    log_in(page, live_server, insured_user.username)
+    log_in(page, live_server.url, insured_user.username, PASSWORD)
     page.goto(f"{live_server.url}/me/quote/")
     blocked = page.inner_text("[data-testid=blocked]")
     assert "گردش حساب سال ۱۴۰۴" in blocked
@@ -75,7 +67,7 @@ def test_a_lapsed_insured_is_told_why(page, live_server, staff_a, branch_a, insu
     contract = make_contract(staff_a, branch_a)
     pay_months(contract, M(1405, 1), M(1405, 3))
     attach(contract, insured_user)
-    log_in(page, live_server, insured_user.username)
+    log_in(page, live_server.url, insured_user.username, PASSWORD)
     page.goto(f"{live_server.url}/me/quote/")
     blocked = page.inner_text("[data-testid=blocked]")
     assert "حق بیمه از تیر ۱۴۰۵ پرداخت نشده" in blocked

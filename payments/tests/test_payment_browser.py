@@ -15,13 +15,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from conftest import PASSWORD
 from insured.models import Slip, SlipStatus
 from insured.tests.factories import AZAR_1405
-from insured.tests.test_slip_browser import log_in
 from payments.models import PaymentAttempt, State
 from payments.simulator.fixtures import TERMINAL_ID
 from payments.tests.simulator_client import APPROVE
-from samt.tests.browser_support import ARTIFACTS, screenshot
+from samt.tests.browser_support import ARTIFACTS, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +82,7 @@ def pdf_to_png(pdf: bytes, name: str) -> Path:
 def test_a_an_insured_pays_a_slip_by_card_and_gets_the_receipt(page, bank, insured_contract, insured_user):
     live_server = bank
     before = PaymentAttempt.objects.count()
-    log_in(page, live_server, insured_user.username)
+    log_in(page, live_server.url, insured_user.username, PASSWORD)
     slip = issue_and_press_pay(page, live_server)
     assert "۵۹٬۸۵۱٬۹۸۰ ریال" in page.get_by_test_id("amount").inner_text()
     pay_with_a_dynamic_password(page)
@@ -114,7 +114,7 @@ def test_a_an_insured_pays_a_slip_by_card_and_gets_the_receipt(page, bank, insur
 
 def test_b_a_payer_who_closes_the_tab_is_paid_by_the_reconciler(page, bank, insured_contract, insured_user):
     live_server = bank
-    log_in(page, live_server, insured_user.username)
+    log_in(page, live_server.url, insured_user.username, PASSWORD)
     slip = issue_and_press_pay(page, live_server)
     pay_with_a_dynamic_password(page)
     context = page.context

@@ -10,7 +10,7 @@ tests skip with a reason, unless SAMT_REQUIRE_BROWSER=1 (as CI sets), in which c
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,3 +75,17 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page, base_url: str, username: str, password: str, *, code: Callable[[], str] | None = None) -> None:
+    """Sign in through the login page, and through the second-factor page when `code` gives the TOTP code
+    (staff: create their device before calling, so the login sends them to verify rather than enrol)."""
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="ورود", exact=True).click()
+    if code is not None:
+        page.fill("#id_token", code())
+        with page.expect_navigation():
+            page.get_by_role("button", name="تأیید").click()
