@@ -21,13 +21,12 @@ from insured.ledger import wage_in_force
 from insured.models import Dependant, Gender, InsuredPerson, RateCode
 from insured.services import ContractData, PersonData
 from samt.errors import DomainError
-from samt.formfields import JalaliMonthFormField, MobileField, NationalCodeField
+from samt.formfields import InsuranceNumberField, JalaliMonthFormField, MobileField, NationalCodeField
 from samt.jalali import DATE_TEXT_INVALID, JalaliMonth, parse_jalali_date
 from samt.persian import normalize, normalize_digits, to_persian_digits
 
 SEARCH_TOO_SHORT = "دست‌کم دو حرف یا رقم بنویسید."
 NAME_LETTERS_ONLY = "این نام را فقط با حروف فارسی بنویسید."
-INSURANCE_NUMBER_INVALID = "شماره بیمه باید ۸ تا ۱۰ رقم باشد."
 BIRTH_DATE_FUTURE = "تاریخ تولد نمی‌تواند پس از امروز باشد."
 BIRTH_DATE_TOO_OLD = "تاریخ تولد درست به نظر نمی‌رسد؛ سال را بررسی کنید."
 RATIO_INVALID = "نسبت دستمزد را به شکل عددی با حداکثر دو رقم اعشار بنویسید، مثلاً ۱٫۳۵."
@@ -47,7 +46,6 @@ SELF_EMPLOYED_MAX_AGE = 50
 OLDEST_BIRTH_YEAR = 1280  # Jalali; anyone older is a typo in the year
 
 _PERSIAN_NAME = re.compile(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u0622\u200c ]+")
-_INSURANCE_NUMBER = re.compile(r"[0-9]{8,10}")
 _RECEIPT = re.compile(r"[0-9A-Za-z/-]{4,30}")
 # People type the decimal point of a ratio as "." or the Persian "٫", and often as "/" or ",".
 _DECIMAL_MARKS = str.maketrans({"٫": ".", "/": ".", ",": "."})
@@ -72,20 +70,6 @@ class PersianNameField(forms.CharField):
         text = normalize(super().to_python(value))
         if text and not _PERSIAN_NAME.fullmatch(text):
             raise forms.ValidationError(NAME_LETTERS_ONLY, code="letters")
-        return text
-
-
-class InsuranceNumberField(forms.CharField):
-    """8 to 10 digits (no check digit is known for it: domain.md §5)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs=LTR_NUMBER_ATTRS))
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> str:
-        text = _THOUSANDS_MARKS.sub("", normalize(super().to_python(value)))
-        if text and not _INSURANCE_NUMBER.fullmatch(text):
-            raise forms.ValidationError(INSURANCE_NUMBER_INVALID, code="invalid")
         return text
 
 

@@ -12,27 +12,13 @@ from django.core.exceptions import ValidationError
 
 from brokers.models import Sanction
 from insured.models import Channel, Slip
-from samt.formfields import IdentifierField, JalaliMonthFormField, NationalCodeField
-from samt.identifiers import InvalidIdentifier
+from samt.formfields import InsuranceNumberField, JalaliMonthFormField, NationalCodeField
 from samt.jalali import parse_jalali_date
 from samt.models import BrokerOffice, User
 from samt.persian import normalize, to_persian_digits
 
-INSURANCE_NUMBER_INVALID = "شماره بیمه باید ۸ تا ۱۰ رقم باشد."
 CODE_INVALID = "کد شش‌رقمی پیامک‌شده را وارد کنید."
 _SEPARATORS = re.compile(r"[\s-]+")
-
-
-def insurance_number_clean(raw: str) -> str:
-    """8 to 10 ASCII digits; the number carries no check digit (domain.md §5), so exact match is all we have."""
-    number = _SEPARATORS.sub("", normalize(raw))
-    if not re.fullmatch(r"[0-9]{8,10}", number):
-        raise InvalidIdentifier(INSURANCE_NUMBER_INVALID)
-    return number
-
-
-class InsuranceNumberField(IdentifierField):
-    clean_identifier = staticmethod(insurance_number_clean)
 
 
 class LookupForm(forms.Form):

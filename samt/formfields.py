@@ -43,6 +43,10 @@ class NationalCodeField(IdentifierField):
     clean_identifier = staticmethod(identifiers.national_code_clean)
 
 
+class InsuranceNumberField(IdentifierField):
+    clean_identifier = staticmethod(identifiers.insurance_number_clean)
+
+
 class LegalEntityIdField(IdentifierField):
     clean_identifier = staticmethod(identifiers.legal_entity_id_clean)
 

@@ -22,6 +22,7 @@ CARD_NUMBER_INVALID = "شماره کارت باید ۱۶ رقم و معتبر ب
 SHEBA_LENGTH = "شماره شبا باید با IR شروع شود و پس از آن ۲۴ رقم بیاید."
 SHEBA_INVALID = "شماره شبا معتبر نیست؛ ارقام را دوباره بررسی کنید."
 MOBILE_INVALID = "شماره همراه معتبر نیست؛ آن را به شکل ۰۹۱۲۳۴۵۶۷۸۹ وارد کنید."
+INSURANCE_NUMBER_INVALID = "شماره بیمه باید ۸ تا ۱۰ رقم باشد."
 DOCUMENT_NUMBER_INVALID = "این شماره معتبر نیست؛ ارقام را دوباره بررسی کنید."
 
 CARD_ISSUERS: dict[str, str] = {
@@ -238,3 +239,12 @@ def has_valid_check_digit(number: str) -> bool:
 def document_number_clean(raw: str) -> str:
     """A slip, request or receipt number whose check digit is right, or InvalidIdentifier."""
     return _clean(raw, document_number_normalize, has_valid_check_digit, DOCUMENT_NUMBER_INVALID)
+
+
+def insurance_number_clean(raw: str) -> str:
+    """8 to 10 digits. The number carries no known check digit (domain.md §5), so an exact match is all a
+    lookup can rely on."""
+    number = _compact(raw)
+    if not re.fullmatch(r"[0-9]{8,10}", number):
+        raise InvalidIdentifier(INSURANCE_NUMBER_INVALID)
+    return number

@@ -12,7 +12,7 @@ from branches.tests.registry_builders import register_person, valid_national_cod
 from insured import ledger
 from insured.models import Contract, InsuredPerson
 from samt.errors import DomainError
-from samt.identifiers import MOBILE_INVALID, NATIONAL_CODE_INVALID
+from samt.identifiers import INSURANCE_NUMBER_INVALID, MOBILE_INVALID, NATIONAL_CODE_INVALID
 from samt.jalali import DATE_TEXT_INVALID, JalaliMonth
 from samt.models import AuditEvent
 from samt.persian import to_persian_digits
@@ -87,7 +87,7 @@ def test_a_voluntary_contract_takes_the_voluntary_scheme(client_for, staff_a, br
     [
         ({"national_code": "۰۰۱۱۷۳۵۱۹۹"}, NATIONAL_CODE_INVALID),
         ({"national_code": ""}, REQUIRED),
-        ({"insurance_number": "۱۲۳۴"}, f.INSURANCE_NUMBER_INVALID),
+        ({"insurance_number": "۱۲۳۴"}, INSURANCE_NUMBER_INVALID),
         ({"first_name": "Ali"}, f.NAME_LETTERS_ONLY),
         ({"father_name": ""}, REQUIRED),
         ({"mobile": "۰۲۱۸۸۸۸۷۷۷۷"}, MOBILE_INVALID),

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from samt import identifiers
 from samt.identifiers import (
     CARD_NUMBER_INVALID,
     DOCUMENT_NUMBER_INVALID,
@@ -367,3 +368,14 @@ def test_document_number_with_a_wrong_check_digit_is_refused_in_persian() -> Non
     with pytest.raises(InvalidIdentifier) as caught:
         document_number_clean("1237")
     assert caught.value.message == DOCUMENT_NUMBER_INVALID
+
+
+@pytest.mark.parametrize("raw", ["12345678", "۱۲۳۴۵۶۷۸۹۰", " 1234-5678 "])
+def test_an_insurance_number_of_eight_to_ten_digits_is_kept_as_digits(raw):
+    assert identifiers.insurance_number_clean(raw).isdigit()
+
+
+@pytest.mark.parametrize("raw", ["1234567", "12345678901", "12a45678"])
+def test_an_insurance_number_of_the_wrong_length_is_refused_in_persian(raw):
+    with pytest.raises(identifiers.InvalidIdentifier, match="شماره بیمه باید ۸ تا ۱۰ رقم باشد"):
+        identifiers.insurance_number_clean(raw)
