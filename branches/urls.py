@@ -1,13 +1,12 @@
 from django.urls import path
 
-import branches.credentials as cred
-from branches import counter, registry, views
+from branches.views import branch, counter, credentials, registry
 
 app_name = "branches"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("<str:code>/", views.branch_detail, name="detail"),
-    # The insured registry, statements and debt slips (branches/registry.py)
+    path("", branch.home, name="home"),
+    path("<str:code>/", branch.branch_detail, name="detail"),
+    # The insured registry, statements and debt slips (branches/views/registry.py)
     path("<str:code>/insured/", registry.search, name="insured_search"),
     path("<str:code>/insured/new/", registry.register, name="insured_register"),
     path("<str:code>/insured/<int:pk>/", registry.person, name="insured_detail"),
@@ -23,18 +22,19 @@ urlpatterns = [
     path("<str:code>/debt-slips/<str:number>/", registry.debt_slip, name="debt_slip"),
     path("<str:code>/debt-slips/<str:number>/pdf/", registry.debt_slip_pdf, name="debt_slip_pdf"),
     path("<str:code>/debt-slips/<str:number>/paid/", registry.debt_slip_paid, name="debt_slip_paid"),
-    # Credential requests, the secretariat register, approval, letters (branches/credentials.py)
-    path("<str:code>/credentials/", cred.request_list, name="credential_list"),
-    path("<str:code>/credentials/new/", cred.request_new, name="credential_new"),
-    path("<str:code>/credentials/<str:number>/", cred.request_detail, name="credential_detail"),
-    path("<str:code>/credentials/<str:number>/register/", cred.request_register, name="credential_register"),
-    path("<str:code>/credentials/<str:number>/decide/", cred.request_decide, name="credential_decide"),
-    path("<str:code>/credentials/<str:number>/cancel/", cred.request_cancel, name="credential_cancel"),
-    path("<str:code>/credentials/<str:number>/allocate/", cred.request_allocate, name="credential_allocate"),
-    path("<str:code>/credentials/<str:number>/deliver/", cred.request_deliver, name="credential_deliver"),
-    path("<str:code>/credentials/<str:number>/form.pdf", cred.request_form_pdf, name="credential_form_pdf"),
-    path("<str:code>/credentials/<str:number>/letter.pdf", cred.request_letter_pdf, name="credential_letter_pdf"),
-    # Slips issued at the counter for a walk-in (branches/counter.py)
+    # Credential requests, the secretariat register, approval, letters (branches/views/credentials.py)
+    path("<str:code>/credentials/", credentials.request_list, name="credential_list"),
+    path("<str:code>/credentials/new/", credentials.request_new, name="credential_new"),
+    path("<str:code>/credentials/<str:number>/", credentials.request_detail, name="credential_detail"),
+    path("<str:code>/credentials/<str:number>/register/", credentials.request_register, name="credential_register"),
+    path("<str:code>/credentials/<str:number>/decide/", credentials.request_decide, name="credential_decide"),
+    path("<str:code>/credentials/<str:number>/cancel/", credentials.request_cancel, name="credential_cancel"),
+    path("<str:code>/credentials/<str:number>/allocate/", credentials.request_allocate, name="credential_allocate"),
+    path("<str:code>/credentials/<str:number>/deliver/", credentials.request_deliver, name="credential_deliver"),
+    path("<str:code>/credentials/<str:number>/form.pdf", credentials.request_form_pdf, name="credential_form_pdf"),
+    path("<str:code>/credentials/<str:number>/letter.pdf", credentials.request_letter_pdf,
+         name="credential_letter_pdf"),
+    # Slips issued at the counter for a walk-in (branches/views/counter.py)
     path("<str:code>/insured/<int:pk>/slip/", counter.counter_quote, name="counter_quote"),
     path("<str:code>/insured/<int:pk>/slip/issue/", counter.counter_issue, name="counter_issue"),
     path("<str:code>/slips/<str:number>/", counter.counter_slip, name="counter_slip"),

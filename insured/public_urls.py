@@ -5,7 +5,7 @@ Every public page of the app adds its route here, so the project's URL list keep
 
 from django.urls import path
 
-from insured import calculator, verification
+from insured.views import calculator, verification
 
 app_name = "insured_public"
 urlpatterns = [

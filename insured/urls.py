@@ -1,14 +1,14 @@
 from django.urls import path
 
-from insured import slip_views, views
+from insured.views import home, slips
 
 app_name = "insured"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("quote/", slip_views.quote, name="quote"),
-    path("slips/", slip_views.slip_list, name="slips"),
-    path("slips/issue/", slip_views.issue, name="issue"),
-    path("slips/<str:number>/", slip_views.slip_detail, name="slip"),
-    path("slips/<str:number>/pdf/", slip_views.slip_pdf, name="slip_pdf"),
-    path("months/", slip_views.months, name="months"),
+    path("", home.home, name="home"),
+    path("quote/", slips.quote, name="quote"),
+    path("slips/", slips.slip_list, name="slips"),
+    path("slips/issue/", slips.issue, name="issue"),
+    path("slips/<str:number>/", slips.slip_detail, name="slip"),
+    path("slips/<str:number>/pdf/", slips.slip_pdf, name="slip_pdf"),
+    path("months/", slips.months, name="months"),
 ]

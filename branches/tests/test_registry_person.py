@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from branches.registry import ledger_timeline
-from branches.registry_forms import DEPENDANT_IS_INSURED, NAME_LETTERS_ONLY
+from branches.forms.registry import DEPENDANT_IS_INSURED, NAME_LETTERS_ONLY
 from branches.tests.registry_builders import pay_months, register_person, valid_national_code
+from branches.views.registry import ledger_timeline
 from insured import ledger, services
 from insured.models import ContractStatus, Dependant
 from insured.timeline import OUTSIDE, PAID, UNPAID

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from branches import registry_forms as f
+from branches.forms import registry as f
 from branches.tests.registry_builders import register_person, valid_national_code
 from insured import ledger
 from insured.models import Contract, InsuredPerson

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from branches.registry_forms import SEARCH_TOO_SHORT
+from branches.forms.registry import SEARCH_TOO_SHORT
 from branches.tests.registry_builders import register_person, valid_national_code
 from samt.persian import to_persian_digits
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from insured import calculator_forms as forms
+from insured import forms
 from insured.models import TreatmentFee, WageTable
 from samt.jalali import JalaliMonth
 

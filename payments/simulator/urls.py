@@ -6,45 +6,45 @@ real terminal is used.
 
 from django.urls import path
 
-from payments.simulator import card_views, control_views, sep_api
+from payments.simulator.views import card, control, sep_api
 
 app_name = "psp_simulator"
 
 sep = [
     path("onlinepg/onlinepg", sep_api.token, name="token"),
-    path("OnlinePG/OnlinePG", card_views.payment_page, name="payment_page"),
-    path("OnlinePG/SendToken", card_views.send_token, name="send_token"),
+    path("OnlinePG/OnlinePG", card.payment_page, name="payment_page"),
+    path("OnlinePG/SendToken", card.send_token, name="send_token"),
     path("verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt", sep_api.receipt, name="receipt"),
     path("verifyTxnRandomSessionkey/ipg/VerifyTransaction", sep_api.verify_transaction, name="verify"),
     path("verifyTxnRandomSessionkey/ipg/ReverseTransaction", sep_api.reverse_transaction, name="reverse"),
 ]
 
 pages = [
-    path("", card_views.help_page, name="help"),
-    path("pay/<str:token>/", card_views.card_page, name="card_page"),
-    path("pay/<str:token>/receipt/", card_views.receipt_page, name="receipt_page"),
-    path("inbox/", card_views.inbox, name="inbox"),
+    path("", card.help_page, name="help"),
+    path("pay/<str:token>/", card.card_page, name="card_page"),
+    path("pay/<str:token>/receipt/", card.receipt_page, name="receipt_page"),
+    path("inbox/", card.inbox, name="inbox"),
 ]
 
 control = [
-    path("control/", control_views.control_page, name="control"),
-    path("control/terminals/<str:terminal_id>/", control_views.control_settings, name="control_settings"),
-    path("control/terminals/<str:terminal_id>/clock/", control_views.control_clock, name="control_clock"),
-    path("control/auto-reverse/", control_views.control_sweep, name="control_sweep"),
-    path("control/reset/", control_views.control_reset, name="control_reset"),
-    path("control/replay/", control_views.control_replay, name="control_replay"),
-    path("control/api/tokens/<str:token>/", control_views.api_token_state, name="api_token_state"),
-    path("control/api/terminals/<str:terminal_id>/transactions/", control_views.api_transactions,
+    path("control/", control.control_page, name="control"),
+    path("control/terminals/<str:terminal_id>/", control.control_settings, name="control_settings"),
+    path("control/terminals/<str:terminal_id>/clock/", control.control_clock, name="control_clock"),
+    path("control/auto-reverse/", control.control_sweep, name="control_sweep"),
+    path("control/reset/", control.control_reset, name="control_reset"),
+    path("control/replay/", control.control_replay, name="control_replay"),
+    path("control/api/tokens/<str:token>/", control.api_token_state, name="api_token_state"),
+    path("control/api/terminals/<str:terminal_id>/transactions/", control.api_transactions,
          name="api_transactions"),
-    path("control/api/terminals/<str:terminal_id>/settlement.csv", control_views.api_settlement_csv,
+    path("control/api/terminals/<str:terminal_id>/settlement.csv", control.api_settlement_csv,
          name="api_settlement_csv"),
-    path("control/api/terminals/<str:terminal_id>/settings/", control_views.api_settings, name="api_settings"),
-    path("control/api/terminals/<str:terminal_id>/clock/", control_views.api_clock, name="api_clock"),
-    path("control/api/auto-reverse/", control_views.api_sweep, name="api_sweep"),
-    path("control/api/reset/", control_views.api_reset, name="api_reset"),
-    path("control/api/pay/", control_views.api_pay, name="api_pay"),
-    path("control/api/replay/", control_views.api_replay, name="api_replay"),
-    path("control/api/inbox/", control_views.api_inbox, name="api_inbox"),
+    path("control/api/terminals/<str:terminal_id>/settings/", control.api_settings, name="api_settings"),
+    path("control/api/terminals/<str:terminal_id>/clock/", control.api_clock, name="api_clock"),
+    path("control/api/auto-reverse/", control.api_sweep, name="api_sweep"),
+    path("control/api/reset/", control.api_reset, name="api_reset"),
+    path("control/api/pay/", control.api_pay, name="api_pay"),
+    path("control/api/replay/", control.api_replay, name="api_replay"),
+    path("control/api/inbox/", control.api_inbox, name="api_inbox"),
 ]
 
 urlpatterns = sep + pages + control

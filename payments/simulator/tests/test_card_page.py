@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from payments.simulator import card_views, services
+from payments.simulator import services
 from payments.simulator.models import Event, TestCard, Transaction
+from payments.simulator.views import card
 from payments.tests.simulator_client import (
     APPROVE,
     APPROVE_2,
@@ -59,7 +60,7 @@ def test_the_payment_page_shows_merchant_amount_and_countdown(client, psp):
 def test_without_a_referer_sep_refuses_the_payer(client, psp):
     response = client.post("/psp/OnlinePG/OnlinePG", {"Token": issue_token(client)})
     assert response.status_code == 400
-    assert card_views.REFERER_MISSING in response.content.decode()
+    assert card.REFERER_MISSING in response.content.decode()
 
 
 def test_send_token_by_get_works_too(client, psp):
@@ -71,7 +72,7 @@ def test_send_token_by_get_works_too(client, psp):
 def test_an_unknown_token_is_refused(client, psp):
     response = client.post("/psp/OnlinePG/OnlinePG", {"Token": "0" * 32}, HTTP_REFERER="http://testserver/x/")
     assert response.status_code == 404
-    assert card_views.TOKEN_NOT_FOUND in response.content.decode()
+    assert card.TOKEN_NOT_FOUND in response.content.decode()
 
 
 def test_the_card_page_cannot_be_opened_around_the_merchant(client, psp):

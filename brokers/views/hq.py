@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from brokers import faults, selectors
 from brokers.forms import DecisionForm, FaultCaseForm
-from brokers.guards import broker_view
 from brokers.models import FaultCase, FeeTariff, tehran_today
+from brokers.views.guards import broker_view
 from samt.access import office_for_user_or_404, visible_offices
 from samt.actors import Actor
 from samt.errors import DomainError

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from branches.registry_forms import (
+from branches.forms.registry import (
     DependantForm,
     MonthlyWage,
     PersonDetailsForm,

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger
+from insured.forms import EndMonthForm
 from insured.models import Channel, InsuredPerson, Slip
 from insured.slip_documents import slip_context, slip_pdf_response
-from insured.slip_views import EndMonthForm
 from insured.slips import slip_issue, slip_quote
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from brokers import services
 from brokers.forms import CardCheckForm, CodeForm, LookupForm
-from brokers.guards import broker_view
 from brokers.models import WalkInSession, tehran_today
 from brokers.selectors import walk_in_for_operator_or_404
+from brokers.views.guards import broker_view
 from insured import ledger
+from insured.forms import EndMonthForm
 from insured.models import Channel
-from insured.slip_views import EndMonthForm
 from insured.slips import slip_quote
 from samt.actors import Actor
 from samt.errors import DomainError

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger, selectors
+from insured.forms import EndMonthForm
 from insured.models import Channel, Contract
 from insured.slip_documents import slip_context, slip_pdf_response
 from insured.slips import Quote, slip_issue, slip_quote
@@ -23,18 +23,6 @@ from samt.models import Role
 
 SHORTCUTS = ((1, "یک ماه"), (3, "سه ماه"), (6, "شش ماه"))
 NO_CONTRACT = "قرارداد فعالی برای شما ثبت نشده است؛ به شعبه خود مراجعه کنید."
-
-
-class EndMonthForm(forms.Form):
-    end = forms.TypedChoiceField(label="تا پایان ماه", coerce=int)
-    request_key = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: object, months: list[JalaliMonth], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["end"].choices = [(m.as_int(), m.label) for m in months]
-
-    def clean_end(self) -> JalaliMonth:
-        return JalaliMonth.from_int(self.cleaned_data["end"])
 
 
 def _contract_or_none(request: HttpRequest) -> Contract | None:

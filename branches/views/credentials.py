@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches import services
-from branches.credential_forms import DeliveryForm, InsuredLookupForm, ReasonForm, RequestForm
+from branches.forms.credentials import DeliveryForm, InsuredLookupForm, ReasonForm, RequestForm
 from branches.models import Applicant, CredentialRequest, RequestStatus
 from branches.services import IdentityData
 from insured.models import InsuredPerson

@@ -9,8 +9,8 @@ from django.urls import NoReverseMatch, reverse
 
 from brokers import reports, selectors, services
 from brokers.forms import MonthForm
-from brokers.guards import broker_view
 from brokers.models import FeeRecord, tehran_today
+from brokers.views.guards import broker_view
 from insured.models import Slip
 from insured.slip_documents import slip_context, slip_pdf_response
 from samt.access import office_for_user_or_404, visible_offices

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from insured import ledger, rules
-from insured.calculator_forms import BY_MONTHLY_WAGE, CalculatorForm
+from insured.forms import BY_MONTHLY_WAGE, CalculatorForm
 from insured.models import RateCode, WageTable
 from insured.rules import fa
 from samt.errors import DomainError

@@ -1,8 +1,8 @@
-"""The public premium calculator's form: parse and normalise what a visitor typed, nothing more.
+"""The insured app's forms: parse and normalise what a person typed, nothing more.
 
-Numbers are typed in any digit script and with the separators people use: "۱٫۳۵", "1/35" and "1.35" are one
-ratio, "۲۰۰٬۰۰۰٬۰۰۰" and "200,000,000" one wage. Turning a monthly wage into a ratio needs the minimum wage in
-force, which is data, so the view does that.
+The public premium calculator: numbers are typed in any digit script and with the separators people use:
+"۱٫۳۵", "1/35" and "1.35" are one ratio, "۲۰۰٬۰۰۰٬۰۰۰" and "200,000,000" one wage. Turning a monthly wage into
+a ratio needs the minimum wage in force, which is data, so the view does that.
 """
 
 from __future__ import annotations
@@ -180,3 +180,17 @@ class CalculatorForm(forms.Form):
     def persons(self) -> int:
         """Who the per-capita fee is charged for: the insured and each dependant, or nobody."""
         return 1 + self.cleaned_data["dependants"] if self.cleaned_data["treatment"] else 0
+
+
+class EndMonthForm(forms.Form):
+    """The month a slip ends at, among those the person's standing allows (online, counter and broker quotes)."""
+
+    end = forms.TypedChoiceField(label="تا پایان ماه", coerce=int)
+    request_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, months: list[JalaliMonth], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["end"].choices = [(m.as_int(), m.label) for m in months]
+
+    def clean_end(self) -> JalaliMonth:
+        return JalaliMonth.from_int(self.cleaned_data["end"])
