@@ -29,15 +29,15 @@ demo: migrate
 # PSP_BASE_URL, e.g. a real terminal's, wins).
 PSP_BASE_URL ?= http://127.0.0.1:$(PORT)/psp
 
-## run: set up, migrate the SQLite database, load the demo data and serve on 127.0.0.1:$(PORT), with the payment
-## reconciler running beside the server (stopped with it)
+## run: set up, migrate the SQLite database, load the demo data and serve on 127.0.0.1:$(PORT), with the worker
+## (payment reconciler, SMS sender, reminders) running beside the server and stopped with it
 run: demo
 	@echo "samt is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
 	@echo "PSP simulator (test cards, SMS inbox, scenario switches): http://127.0.0.1:$(PORT)/psp/"
-	@echo "payment reconciler: every 20 s, beside the server"
+	@echo "worker (payment reconciler, SMS sender, reminders): beside the server, see docs/worker.md"
 	@export PSP_BASE_URL="$(PSP_BASE_URL)"; \
-	$(MANAGE) reconcile_payments --loop 20 & reconciler=$$!; \
-	trap 'kill $$reconciler 2>/dev/null; wait $$reconciler 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)

@@ -36,7 +36,7 @@ from samt.jalali import JalaliMonth
 from samt.models import Role, User
 from samt.numbering import document_number, next_in_sequence
 from samt.persian import to_persian_digits
-from samt.sms import send_sms
+from samt.sms import sms_queue
 from samt.templatetags.samt_format import jdate
 
 S = RequestStatus
@@ -398,11 +398,13 @@ def _announce_letter(request: CredentialRequest) -> None:
     insured = request.insured
     number = to_persian_digits(request.number)
     if insured.mobile:
-        send_sms(insured.mobile, LETTER_READY_SMS.format(branch=request.branch.name, number=number))
+        sms_queue(to=insured.mobile, text=LETTER_READY_SMS.format(branch=request.branch.name, number=number),
+                  event=f"credential.letter:{request.pk}")
     power = request.power_of_attorney
     if power is not None and power.attorney_mobile and power.attorney_mobile != insured.mobile:
-        send_sms(power.attorney_mobile, LETTER_READY_SMS_ATTORNEY.format(
-            insured=insured.full_name, branch=request.branch.name, number=number))
+        sms_queue(to=power.attorney_mobile, text=LETTER_READY_SMS_ATTORNEY.format(
+            insured=insured.full_name, branch=request.branch.name, number=number),
+            event=f"credential.letter:{request.pk}")
 
 
 @transaction.atomic

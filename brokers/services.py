@@ -25,7 +25,7 @@ from samt.jalali import JalaliMonth
 from samt.models import BrokerOffice, OfficeStatus
 from samt.numbering import document_number
 from samt.persian import to_persian_digits
-from samt.sms import send_sms
+from samt.sms import sms_queue
 from samt.templatetags.samt_format import jdate, rials
 
 CODE_VALID_FOR = timedelta(minutes=5)
@@ -164,7 +164,7 @@ def presence_code_send(*, actor: Actor, walk_in: WalkInSession, now: datetime | 
         locked.save(update_fields=["code_hash", "code_mobile", "code_expires_at", "code_attempts", "codes_sent"])
         audit_record(actor=actor, action="broker.presence_code_sent", subject=locked,
                      after=_names(actor, office, mobile=mask_mobile(locked.code_mobile), slip=""))
-        send_sms(locked.code_mobile, _code_text(office, code))
+        sms_queue(to=locked.code_mobile, text=_code_text(office, code))
     return locked
 
 
@@ -284,7 +284,7 @@ def broker_issue_slip(*, actor: Actor, walk_in: WalkInSession, end_month: Jalali
         tariff=tariff.pk, approval=tariff.approval_reference, presence=walk_in.presence_method,
     ))
     if walk_in.person.mobile:
-        send_sms(walk_in.person.mobile, _issued_text(office, slip, fee))
+        sms_queue(to=walk_in.person.mobile, text=_issued_text(office, slip, fee), event=f"slip.issued:{slip.pk}")
     return fee
 
 

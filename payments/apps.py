@@ -6,4 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "پرداخت‌ها"
 
     def ready(self) -> None:
-        from payments import checks  # noqa: F401  (registers the system check)
+        from payments import checks, jobs  # noqa: F401  (register the system check and the worker's job)

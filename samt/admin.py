@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
-from samt.models import AuditEvent, Branch, BrokerOffice, Membership, Province, SmsMessage, User
+from samt.models import AuditEvent, Branch, BrokerOffice, Membership, Province, SmsMessage, User, WorkerJobRun
 
 admin.site.site_header = "سامت — مدیریت داده‌های پایه"
 admin.site.site_title = "مدیریت سامت"
@@ -90,5 +90,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to", "text"]
-    search_fields = ["to"]
+    list_display = ["created_at", "to", "text", "status", "attempts", "provider_message_id", "delivery_status"]
+    list_filter = ["status", "reminder"]
+    search_fields = ["to", "event_key", "provider_message_id"]
+
+
+@admin.register(WorkerJobRun)
+class WorkerJobRunAdmin(ReadOnlyAdmin):
+    list_display = ["name", "started_at", "finished_at", "ok", "summary"]

@@ -198,20 +198,63 @@ class AuditEvent(models.Model):
         return Role(self.role).label if self.role in Role.values else self.role
 
 
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", "در صف ارسال"
+    SENT = "sent", "تحویل سامانه پیامک شد"
+    FAILED = "failed", "ارسال نشد"
+    CAPPED = "capped", "نفرستاده (سقف روزانه این شماره)"
+
+
 class SmsMessage(models.Model):
-    """A message the outbox backend 'sent': read on the development outbox page instead of a phone."""
+    """The SMS outbox: a row is written in the same transaction as the event it announces, and only the worker
+    hands it to the provider (`samt.sms`). The development outbox page reads this table like a phone."""
 
     to = models.CharField("گیرنده", max_length=11, db_index=True)
     text = models.TextField("متن")
     created_at = models.DateTimeField("زمان", default=timezone.now)
+    # Names the event (e.g. "slip.issued:42"): the database refuses a second text for one event.
+    event_key = models.CharField("رویداد", max_length=96, blank=True)
+    reminder = models.BooleanField("یادآوری", default=False)
+    status = models.CharField("وضعیت", max_length=8, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField("دفعات تلاش", default=0)
+    next_attempt_at = models.DateTimeField("تلاش بعدی", default=timezone.now)
+    last_error = models.CharField("آخرین خطا", max_length=255, blank=True)
+    sent_at = models.DateTimeField("زمان ارسال", null=True, blank=True)
+    provider = models.CharField("سامانه پیامک", max_length=32, blank=True)
+    provider_message_id = models.CharField("شناسه پیام نزد سامانه پیامک", max_length=64, blank=True)
+    delivery_status = models.CharField("وضعیت تحویل", max_length=64, blank=True)
+    delivery_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "پیامک (صندوق آزمایشی)"
-        verbose_name_plural = "پیامک‌ها (صندوق آزمایشی)"
+        verbose_name = "پیامک"
+        verbose_name_plural = "پیامک‌ها (صف ارسال)"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=SmsStatus.values), name="sms_status_known"),
+            models.UniqueConstraint(fields=["event_key", "to"], condition=~Q(event_key=""), name="sms_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="sms_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.text[:40]}"
+
+
+class WorkerJobRun(models.Model):
+    """When each scheduled job last ran, shared by every worker process: whichever holds a job's lock reads here
+    whether it is due, so a job keeps its schedule when the acting worker changes server."""
+
+    name = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=True)
+    summary = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "اجرای کار زمان‌بندی‌شده"
+        verbose_name_plural = "اجرای کارهای زمان‌بندی‌شده"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.finished_at}"
 
 
 class Counter(models.Model):

@@ -184,7 +184,11 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
+# Where the worker hands queued SMS: the development outbox (nothing leaves the machine) or a real provider's
+# adapter (docs/sms.md). The provider is called only by `manage.py worker`, never inside a request.
 SAMT_SMS_BACKEND = env_str("SMS_BACKEND", "samt.sms.OutboxBackend")
+# Texts to one phone in one Tehran day beyond this are kept but not sent: a loop or an abuser cannot flood anyone.
+SAMT_SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 10)
 # The outbox page shows every stored SMS, so it exists only where messages are fake.
 SAMT_SMS_OUTBOX_PAGE = env_bool("SMS_OUTBOX_PAGE", DEBUG)
 

@@ -1,33 +1,160 @@
-"""Text messages. Services call send_sms; the backend named in settings delivers after commit."""
+"""Text messages through an outbox.
+
+A service that announces an event calls `sms_queue` inside its own transaction: the message row commits or rolls
+back with the event, so a text never announces a change that did not happen, and an event that happened is never
+left without its text. Only the worker (`manage.py worker`, job "sms.send") hands queued rows to the provider named
+by SAMT_SMS_BACKEND, retrying with backoff; nothing is sent from inside a web request.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from samt.identifiers import mobile_normalize
-from samt.models import SmsMessage
+from samt.identifiers import InvalidIdentifier, mobile_normalize
+from samt.jalali import TEHRAN
+from samt.models import SmsMessage, SmsStatus
+
+logger = logging.getLogger("samt.sms")
+
+# A claimed message is not offered again for this long: a worker that died between the provider's answer and our
+# write gets its message retried after the lease, not at once (the provider's localid guards the repeat).
+CLAIM_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    local_id: int
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SmsAccepted:
+    message_id: str
+    status: str  # the provider's delivery status in words, as it gave it
+
+
+class SmsError(Exception):
+    """A provider refused or could not be reached. Retryable errors are tried again later (network, the
+    provider's own outage, an account out of credit or a wrong key that someone will fix); permanent ones (an
+    invalid number) end the message."""
+
+    def __init__(self, message: str, *, retryable: bool, code: str = "") -> None:
+        super().__init__(message)
+        self.message, self.retryable, self.code = message, retryable, code
 
 
 class SmsBackend(Protocol):
-    def send(self, to: str, text: str) -> None: ...
+    name: str
+
+    def send(self, sms: OutgoingSms) -> SmsAccepted: ...
+
+    def delivery(self, message_ids: list[str]) -> dict[str, str]: ...
 
 
 class OutboxBackend:
-    """Stores messages instead of sending them; the development outbox page shows them like a phone."""
+    """Development: nothing leaves the machine; the outbox page shows the table like a phone would."""
 
-    def send(self, to: str, text: str) -> None:
-        SmsMessage.objects.create(to=to, text=text)
+    name = "outbox"
+
+    def send(self, sms: OutgoingSms) -> SmsAccepted:
+        return SmsAccepted(message_id=f"outbox-{sms.local_id}", status="تحویل شد (صندوق آزمایشی)")
+
+    def delivery(self, message_ids: list[str]) -> dict[str, str]:
+        return {}
 
 
 def get_backend() -> SmsBackend:
-    return import_string(settings.SAMT_SMS_BACKEND)()
+    backend: SmsBackend = import_string(settings.SAMT_SMS_BACKEND)()
+    return backend
 
 
-def send_sms(to: str, text: str) -> None:
-    # After commit: a message must never announce a change that was rolled back.
-    number = mobile_normalize(to)
-    transaction.on_commit(lambda: get_backend().send(number, text))
+def _day_start(now: datetime) -> datetime:
+    return datetime.combine(timezone.localtime(now, TEHRAN).date(), time.min, tzinfo=TEHRAN)
+
+
+def sms_queue(*, to: str, text: str, event: str = "", reminder: bool = False,
+              now: datetime | None = None) -> SmsMessage | None:
+    """Queue a text in the caller's transaction. `event` names what it announces: a second text for the same event
+    and number is not queued. Over the per-phone daily cap the row is kept, marked capped, and never sent."""
+    try:
+        number = mobile_normalize(to)
+    except InvalidIdentifier:
+        return None  # no usable mobile on record: the person hears at the counter instead
+    if event and SmsMessage.objects.filter(event_key=event, to=number).exists():
+        return None
+    now = now or timezone.now()
+    today = SmsMessage.objects.filter(to=number, created_at__gte=_day_start(now)).exclude(status=SmsStatus.CAPPED)
+    status = SmsStatus.CAPPED if today.count() >= settings.SAMT_SMS_DAILY_CAP else SmsStatus.QUEUED
+    if status == SmsStatus.CAPPED:
+        logger.warning("sms to %s not queued: the daily cap of %s is reached", number, settings.SAMT_SMS_DAILY_CAP)
+    return SmsMessage.objects.create(to=number, text=text, event_key=event, reminder=reminder, status=status,
+                                     created_at=now, next_attempt_at=now)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... at most an hour between tries."""
+    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def sms_send_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """The worker's job: hand every due queued message to the provider, one at a time."""
+    now = now or timezone.now()
+    backend = get_backend()
+    due = SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=now)
+    outcome: dict[str, int] = {}
+    for pk in list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit]):
+        claimed = _claim(pk, now)
+        if claimed is None:
+            continue
+        result = _send_one(backend, claimed, now)
+        outcome[result] = outcome.get(result, 0) + 1
+    return outcome
+
+
+def _claim(pk: int, now: datetime) -> SmsMessage | None:
+    """Count the attempt and push the message out of reach for the lease, in a short transaction of its own:
+    no row lock is held while the provider answers."""
+    with transaction.atomic():
+        message = (SmsMessage.objects.select_for_update(skip_locked=True)
+                   .filter(pk=pk, status=SmsStatus.QUEUED, next_attempt_at__lte=now).first())
+        if message is None:
+            return None
+        message.attempts += 1
+        message.next_attempt_at = now + CLAIM_LEASE
+        message.save(update_fields=["attempts", "next_attempt_at"])
+    return message
+
+
+def _send_one(backend: SmsBackend, message: SmsMessage, now: datetime) -> str:
+    try:
+        accepted = backend.send(OutgoingSms(local_id=message.pk, to=message.to, text=message.text))
+    except SmsError as error:
+        message.last_error = f"{error.code} {error.message}".strip()[:255]
+        message.provider = backend.name
+        if error.retryable and message.attempts < MAX_ATTEMPTS:
+            message.next_attempt_at = now + backoff(message.attempts)
+            logger.warning("sms %s: try %s failed (%s); again at %s", message.pk, message.attempts,
+                           message.last_error, message.next_attempt_at)
+            result = "retry"
+        else:
+            message.status = SmsStatus.FAILED
+            logger.error("sms %s to %s given up: %s", message.pk, message.to, message.last_error)
+            result = "failed"
+        message.save(update_fields=["last_error", "provider", "next_attempt_at", "status"])
+        return result
+    message.status, message.sent_at, message.provider = SmsStatus.SENT, now, backend.name
+    message.provider_message_id, message.delivery_status = accepted.message_id, accepted.status[:64]
+    message.last_error = ""
+    message.save(update_fields=["status", "sent_at", "provider", "provider_message_id", "delivery_status",
+                                "last_error"])
+    return "sent"

@@ -14,7 +14,7 @@ from brokers.models import PresenceMethod, WalkInSession
 from brokers.tests.conftest import code_sent_to
 from samt.actors import Actor
 from samt.errors import DomainError
-from samt.models import AuditEvent, SmsMessage
+from samt.models import AuditEvent, SmsMessage, SmsStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +57,9 @@ def test_only_a_keyed_hash_of_the_code_is_stored(sent, walk_in):
     assert AuditEvent.objects.filter(action="broker.presence_code_sent").get().after["mobile"] == "0912***4567"
 
 
-def test_no_sms_is_sent_before_the_transaction_commits(actor, walk_in):
-    # send_sms queues on commit: nothing reaches the outbox inside an open test transaction.
+def test_the_code_is_queued_for_the_worker_not_sent_from_the_request(actor, walk_in):
     services.presence_code_send(actor=actor, walk_in=walk_in)
-    assert not SmsMessage.objects.exists()
+    assert SmsMessage.objects.get().status == SmsStatus.QUEUED
 
 
 def test_the_right_code_proves_presence_for_thirty_minutes(actor, walk_in, sent):
