@@ -52,7 +52,8 @@ def make_people(count: int) -> list[str]:
                             mobile="09120000000", address="تهران")
         data = ContractData(rate_code="01", wage_ratio_hundredths=150, first_month=JalaliMonth(current.year, 1),
                             treatment=False)
-        contract = insured_register(actor=Actor.system("bench"), person=person, contract=data, branch_id=branch.pk)
+        contract = insured_register(actor=Actor.system("bench"), person=person, contract=data, branch_id=branch.pk,
+                                    now=data.first_month.starts_at)
         CoveredMonth.objects.bulk_create(
             CoveredMonth(contract=contract, month=month, premium=1, amount_paid=1, paid_on=month.last_day)
             for month in JalaliMonth(current.year, 1).through(current.previous())

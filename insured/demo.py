@@ -142,7 +142,8 @@ def _create(persona: Persona, code: str, seeding: _Seeding) -> InsuredPerson:
     terms = services.ContractData(rate_code=persona.rate_code, wage_ratio_hundredths=persona.ratio_hundredths,
                                   first_month=persona.first_month(seeding.current), treatment=persona.treatment)
     branch = Branch.objects.get(code=persona.branch_code)
-    contract = services.insured_register(actor=seeding.actor, person=person, contract=terms, branch_id=branch.pk)
+    contract = services.insured_register(actor=seeding.actor, person=person, contract=terms, branch_id=branch.pk,
+                                         now=terms.first_month.starts_at)
     for dependant in persona.dependants:
         services.dependant_add(actor=seeding.actor, insured=contract.insured, first_name=dependant.first_name,
                                last_name=dependant.last_name, national_code=national_code(dependant.code_body),

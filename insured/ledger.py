@@ -12,6 +12,7 @@ from insured.models import (
     Contract,
     ContractStatus,
     CoveredMonth,
+    DebtSlipStatus,
     SchemeRate,
     TreatmentFee,
     WageTable,
@@ -128,6 +129,7 @@ class Standing:
     first_unpaid: JalaliMonth
     latest_end: JalaliMonth
     blocked_by: str | None  # the Persian reason, or None when a slip may be issued
+    sends_to_branch: bool = False  # only a visit resolves what blocks it
 
     @property
     def can_issue(self) -> bool:
@@ -142,32 +144,36 @@ def branch_label(contract: Contract) -> str:
 def standing(contract: Contract, current: JalaliMonth) -> Standing:
     last = last_paid_month(contract)
     first = rules.first_unpaid_month(contract.first_month, last)
+    reason, visit = _blocking_reason(contract, first, current)
     return Standing(
         contract=contract,
         current=current,
         last_paid=last,
         first_unpaid=first,
         latest_end=rules.latest_end_month(first, current),
-        blocked_by=_blocking_reason(contract, first, current),
+        blocked_by=reason,
+        sends_to_branch=visit,
     )
 
 
 WHAT_TO_BRING = "برای مراجعه، کارت ملی خود را همراه داشته باشید."
 
 
-def _blocking_reason(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> str | None:
+def _blocking_reason(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> tuple[str | None, bool]:
     try:
         check_can_issue(contract, first_unpaid, current)
+    except rules.SeeTheBranch as refusal:
+        return f"{refusal.message} {WHAT_TO_BRING}", True
     except DomainError as refusal:
-        return f"{refusal.message} {WHAT_TO_BRING}"
-    return None
+        return refusal.message, False
+    return None, False
 
 
 def check_active_and_not_lapsed(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
     """A contract that is not active, or has lapsed, issues no slip through any channel."""
     branch = branch_label(contract)
     if contract.status != ContractStatus.ACTIVE:
-        raise DomainError(
+        raise rules.SeeTheBranch(
             f"قرارداد شما {contract.get_status_display()} است و صدور برگ پرداخت ممکن نیست. به {branch} مراجعه کنید."
         )
     rules.check_not_lapsed(first_unpaid, current, extended=contract.lapse_extension_used, branch=branch)
@@ -180,4 +186,6 @@ def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: Jala
     if contract.first_month.year < current.year:
         previous = current.year - 1
         statement = AccountStatement.objects.filter(contract=contract, year=previous).first()
-        rules.check_statement_gate(year=previous, status=statement.status if statement else None, branch=branch)
+        open_debt = statement is not None and statement.debt_slips.filter(status=DebtSlipStatus.ISSUED).exists()
+        rules.check_statement_gate(year=previous, status=statement.status if statement else None, branch=branch,
+                                   open_debt_slip=open_debt)

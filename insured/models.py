@@ -181,6 +181,9 @@ class Contract(models.Model):
     treatment = models.BooleanField("درمان", default=False)
     status = models.CharField("وضعیت", max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
     lapse_extension_used = models.BooleanField("مهلت چهارماهه داده شده", default=False)
+    # A lapsed person's new contract names the one it follows: their history and paid months stay on record.
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name="قرارداد پیشین")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -308,7 +311,10 @@ class DebtSlip(models.Model):
     amount = models.PositiveBigIntegerField("مبلغ (ریال)")
     status = models.CharField("وضعیت", max_length=8, choices=DebtSlipStatus.choices, default=DebtSlipStatus.ISSUED)
     issued_at = models.DateTimeField(default=timezone.now)
-    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Empty when the year-end run issued it: the system, on behalf of `branch` (the person's branch).
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="به نمایندگی از شعبه")
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField("شماره رسید پرداخت", max_length=64, blank=True)
 
@@ -322,10 +328,83 @@ class DebtSlip(models.Model):
                                     name="one_open_debt_slip_per_statement"),
             models.UniqueConstraint(fields=["payment_reference"], condition=~Q(payment_reference=""),
                                     name="debt_payment_reference_once"),
+            models.CheckConstraint(condition=Q(issued_by__isnull=False) | Q(branch__isnull=False),
+                                   name="debt_slip_names_its_issuer"),
         ]
 
     def __str__(self) -> str:
         return f"برگ بدهی {self.number}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", "در انتظار بررسی شعبه"
+    ANSWERED = "answered", "پاسخ داده شده"
+
+
+class StatementObjection(models.Model):
+    """«این درست نیست»: the insured disputes a statement; the branch answers it from its work list."""
+
+    statement = models.ForeignKey(AccountStatement, on_delete=models.PROTECT, related_name="objections")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("شرح اعتراض", max_length=2000)
+    status = models.CharField("وضعیت", max_length=8, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField("پاسخ شعبه", blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "اعتراض به گردش حساب"
+        verbose_name_plural = "اعتراض‌های گردش حساب"
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ObjectionStatus.values), name="objection_status_known"),
+            models.UniqueConstraint(fields=["statement"], condition=Q(status="open"),
+                                    name="one_open_objection_per_statement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"اعتراض به {self.statement}"
+
+
+class ExtensionStatus(models.TextChoices):
+    REQUESTED = "requested", "در انتظار تأیید رئیس شعبه"
+    APPROVED = "approved", "تأییدشده"
+    REJECTED = "rejected", "ردشده"
+
+
+class LapseExtension(models.Model):
+    """The one-time extension of the lapse window from three to four months (domain.md §3): prepared by the
+    branch's staff, approved by its head, a different person."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="extensions")
+    reason = models.TextField("دلیل", max_length=1000)
+    status = models.CharField("وضعیت", max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.REQUESTED)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("یادداشت رئیس شعبه", blank=True)
+
+    class Meta:
+        verbose_name = "مهلت چهارماهه"
+        verbose_name_plural = "مهلت‌های چهارماهه"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExtensionStatus.values), name="extension_status_known"),
+            # Once per contract: one approved, and never two waiting at once.
+            models.UniqueConstraint(fields=["contract"], condition=Q(status="approved"),
+                                    name="one_extension_per_contract"),
+            models.UniqueConstraint(fields=["contract"], condition=Q(status="requested"),
+                                    name="one_open_extension_request_per_contract"),
+            models.CheckConstraint(condition=~Q(decided_by=models.F("requested_by")),
+                                   name="extension_decided_by_another"),
+        ]
+
+    def __str__(self) -> str:
+        return f"مهلت چهارماهه {self.contract.number}"
 
 
 class Channel(models.TextChoices):

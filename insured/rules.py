@@ -125,6 +125,11 @@ def latest_end_month(first_unpaid: JalaliMonth, current: JalaliMonth) -> JalaliM
     return min(JalaliMonth.esfand(current.year), first_unpaid + (MAX_MONTHS_PER_SLIP - 1))
 
 
+class SeeTheBranch(DomainError):
+    """A refusal that only a visit to the branch can resolve (a lapsed contract, a statement that could not be
+    computed): the pages tell the person what to bring, and the simulated year counts who was sent."""
+
+
 def fa(value: object) -> str:
     return to_persian_digits(value)
 
@@ -156,7 +161,7 @@ def check_period(first_unpaid: JalaliMonth, end: JalaliMonth, current: JalaliMon
 def check_not_lapsed(first_unpaid: JalaliMonth, current: JalaliMonth, *, extended: bool, branch: str) -> None:
     if is_lapsed(first_unpaid, current, extended=extended):
         allowed = fa(LAPSE_MONTHS_EXTENDED if extended else LAPSE_MONTHS)
-        raise DomainError(
+        raise SeeTheBranch(
             f"حق بیمه از {first_unpaid.label} پرداخت نشده و بیش از {allowed} ماه گذشته است؛ بنابراین قرارداد شما "
             f"باطل شده و صدور برگ پرداخت ممکن نیست. برای بستن قرارداد تازه به {branch} مراجعه کنید."
         )
@@ -169,15 +174,60 @@ STATEMENT_ISSUED = "issued"
 STATEMENT_SETTLED = "settled"
 
 
-def check_statement_gate(*, year: int, status: str | None, branch: str) -> None:
+YEAR_NOT_CLOSED = ("گردش حساب سال {year} تا پایان آن سال محاسبه و صادر نمی‌شود؛ ماه‌هایی که تا اسفند پرداخت "
+                   "می‌شوند و تغییر نرخ‌ها هنوز باید به آن برسند.")
+
+
+def check_year_closed(year: int, current: JalaliMonth) -> None:
+    """A statement closes its year for good, so only a year before the current Jalali year is computed or issued."""
+    if year >= current.year:
+        raise DomainError(YEAR_NOT_CLOSED.format(year=fa(year)))
+
+
+# The cases of the gate, each with what the person should do. Only a statement that could not be computed
+# sends them to the branch: the year-end run issues every other one, and a debt slip is paid online.
+GATE_NOT_COMPUTED = (
+    "گردش حساب سال {year} شما محاسبه نشد (اطلاعاتی از پرونده شما کم است یا سابقه‌ای از سامانه پیشین در دست "
+    "بررسی است). برای تکمیل پرونده و صدور گردش حساب به {branch} مراجعه کنید."
+)
+GATE_WAITING_FOR_RUN = (
+    "گردش حساب سال {year} شما در اجرای پایان سال صادر می‌شود و هنوز آماده نیست. نیازی به مراجعه به شعبه "
+    "نیست؛ پس از صدور، همین‌جا آن را می‌بینید."
+)
+GATE_PAY_DEBT_HERE = (
+    "گردش حساب سال {year} شما بدهی دارد و برگ بدهی ایام گذشته برایتان صادر شده است. آن را همین‌جا با کارت "
+    "بپردازید؛ پس از پرداخت، صدور برگ ماه‌های بعد باز می‌شود."
+)
+GATE_DEBT_NO_SLIP = (
+    "گردش حساب سال {year} شما بدهی پرداخت‌نشده دارد و برگ بدهی بازی برای آن نیست. برای صدور برگ بدهی ایام "
+    "گذشته به {branch} مراجعه کنید."
+)
+
+
+def check_statement_gate(*, year: int, status: str | None, branch: str, open_debt_slip: bool = False) -> None:
     """Slips for a new year open only once the previous year's statement is issued and settled."""
-    if status is None or status == STATEMENT_COMPUTED:
-        raise DomainError(
-            f"گردش حساب سال {fa(year)} شما هنوز صادر نشده است. پیش از صدور برگ پرداخت ماه‌های تازه، به "
-            f"{branch} مراجعه کنید تا گردش حساب و در صورت بدهی، برگ بدهی ایام گذشته برایتان صادر شود."
-        )
+    if status is None:
+        raise SeeTheBranch(GATE_NOT_COMPUTED.format(year=fa(year), branch=branch))
+    if status == STATEMENT_COMPUTED:
+        raise DomainError(GATE_WAITING_FOR_RUN.format(year=fa(year)))
     if status == STATEMENT_ISSUED:
-        raise DomainError(
-            f"گردش حساب سال {fa(year)} شما بدهی پرداخت‌نشده دارد. برگ بدهی ایام گذشته را از {branch} بگیرید و "
-            "بپردازید؛ پس از آن صدور اینترنتی ماه‌های بعد باز می‌شود."
-        )
+        if open_debt_slip:
+            raise DomainError(GATE_PAY_DEBT_HERE.format(year=fa(year)))
+        raise SeeTheBranch(GATE_DEBT_NO_SLIP.format(year=fa(year), branch=branch))
+
+
+FIRST_MONTH_LAPSED = ("نخستین ماه {first} است و تا امروز ({current}) بیش از {allowed} ماه از آن گذشته است؛ "
+                      "قراردادی با این ماه همان روز باطل می‌شود. نخستین ماه را {earliest} یا پس از آن انتخاب کنید.")
+
+
+def check_first_month_not_lapsed(first_month: JalaliMonth, current: JalaliMonth) -> None:
+    """A new contract with nothing paid must not be lapsed on the day it is made."""
+    if is_lapsed(first_month, current, extended=False):
+        raise DomainError(FIRST_MONTH_LAPSED.format(
+            first=first_month.label, current=current.label, allowed=fa(LAPSE_MONTHS),
+            earliest=(current - LAPSE_MONTHS).label))
+
+
+def extension_would_help(first_unpaid: JalaliMonth, current: JalaliMonth) -> bool:
+    """The four-month window saves a contract only when it is lapsed under three months and not under four."""
+    return is_lapsed(first_unpaid, current, extended=False) and not is_lapsed(first_unpaid, current, extended=True)

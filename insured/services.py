@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from insured import ledger
+from insured import ledger, rules
 from insured.models import (
     SCHEME_OF_RATE,
     AccountStatement,
@@ -68,8 +68,10 @@ def _person_key(first_name: str, last_name: str) -> str:
 
 
 @transaction.atomic
-def insured_register(*, actor: Actor, person: PersonData, contract: ContractData, branch_id: int) -> Contract:
+def insured_register(*, actor: Actor, person: PersonData, contract: ContractData, branch_id: int,
+                     now: datetime | None = None) -> Contract:
     """A new insured person and their first contract, registered at `branch_id`."""
+    rules.check_first_month_not_lapsed(contract.first_month, JalaliMonth.current(now))
     if InsuredPerson.objects.filter(national_code=person.national_code).exists():
         raise DomainError(DUPLICATE_NATIONAL_CODE)
     if InsuredPerson.objects.filter(insurance_number=person.insurance_number).exists():
@@ -84,11 +86,14 @@ def insured_register(*, actor: Actor, person: PersonData, contract: ContractData
     except IntegrityError:
         raise DomainError(DUPLICATE_NATIONAL_CODE) from None
     audit_record(actor=actor, action="insured.registered", subject=insured, after=snapshot(insured, PERSON_FIELDS))
-    return contract_create(actor=actor, insured=insured, data=contract)
+    return contract_create(actor=actor, insured=insured, data=contract, now=now)
 
 
 @transaction.atomic
-def contract_create(*, actor: Actor, insured: InsuredPerson, data: ContractData) -> Contract:
+def contract_create(*, actor: Actor, insured: InsuredPerson, data: ContractData,
+                    now: datetime | None = None) -> Contract:
+    """A contract whose first month is not already lapsed on the day it is made (`now`, Tehran)."""
+    rules.check_first_month_not_lapsed(data.first_month, JalaliMonth.current(now))
     contract = Contract.objects.create(
         number=document_number("3", "contract"),
         insured=insured,
@@ -132,7 +137,9 @@ def dependant_add(*, actor: Actor, insured: InsuredPerson, first_name: str, last
 
 @transaction.atomic
 def statement_compute(*, actor: Actor, contract: Contract, year: int) -> AccountStatement:
-    """Compute (or recompute, while not yet issued) one contract's statement of `year` at that year's final rates."""
+    """Compute (or recompute, while not yet issued) one contract's statement of `year` at that year's final rates.
+    Only a closed year: a statement of the current one would miss the months still to be paid."""
+    rules.check_year_closed(year, JalaliMonth.current())
     statement, _ = AccountStatement.objects.select_for_update().get_or_create(contract=contract, year=year)
     if statement.status != StatementStatus.COMPUTED:
         raise DomainError(STATEMENT_ALREADY_ISSUED)
@@ -170,6 +177,7 @@ def statement_issue(*, actor: Actor, statement: AccountStatement) -> AccountStat
     """Issue the statement to the insured. With nothing owed it is settled at once (a credit is left for the
     branch to refund); with a debt it waits for the debt slip to be paid."""
     locked = AccountStatement.objects.select_for_update().get(pk=statement.pk)
+    rules.check_year_closed(locked.year, JalaliMonth.current())
     if locked.status != StatementStatus.COMPUTED:
         raise DomainError(STATEMENT_ALREADY_ISSUED)
     now = timezone.now()
@@ -192,7 +200,7 @@ def debt_slip_issue(*, actor: Actor, statement: AccountStatement) -> DebtSlip:
         raise DomainError(NO_DEBT)
     locked.debt_slips.filter(status=DebtSlipStatus.ISSUED).update(status=DebtSlipStatus.VOIDED)
     slip = DebtSlip.objects.create(number=document_number("5", "debt_slip"), statement=locked,
-                                   amount=locked.balance, issued_by=actor.user)
+                                   amount=locked.balance, issued_by=actor.user, branch_id=actor.branch_id)
     audit_record(actor=actor, action="debt_slip.issued", subject=slip,
                  after={"number": slip.number, "amount": slip.amount, "year": locked.year})
     return slip

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -173,6 +173,11 @@ class JalaliMonth:
     @property
     def last_day(self) -> date:
         return jdatetime.date(self.year, self.month, self.days).togregorian()
+
+    @property
+    def starts_at(self) -> datetime:
+        """Midnight in Tehran on the month's first day: e.g. "registered back then" for a legacy history."""
+        return datetime.combine(self.first_day, time(0), TEHRAN)
 
 
 DATE_TEXT_INVALID = "تاریخ را به شکل سال/ماه/روز وارد کنید، مثلاً ۱۴۰۵/۰۹/۰۴."

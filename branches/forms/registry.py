@@ -264,6 +264,7 @@ class RegisterForm(PersonDetailsForm):
             raise forms.ValidationError(FIRST_MONTH_FUTURE.format(current=self.current.label))
         try:
             wage_in_force(month)  # a month with no wage figures could never be charged
+            rules.check_first_month_not_lapsed(month, self.current)
         except DomainError as refusal:
             raise forms.ValidationError(refusal.message) from None
         return month

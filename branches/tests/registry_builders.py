@@ -42,7 +42,7 @@ def register_person(
     contract = services.ContractData(rate_code=rate_code, wage_ratio_hundredths=ratio, first_month=first_month,
                                      treatment=treatment)
     return services.insured_register(actor=Actor.for_user(staff), person=person, contract=contract,
-                                     branch_id=branch.pk)
+                                     branch_id=branch.pk, now=first_month.starts_at)
 
 
 def pay_months(contract: Contract, first: JalaliMonth, last: JalaliMonth, *, per_capita: int | None = None,

@@ -85,7 +85,8 @@ def test_a_person_with_a_lapsed_and_a_new_contract_shows_the_active_one_and_link
     contract.save(update_fields=["status"])
     newer = services.contract_create(actor=Actor.for_user(staff_a), insured=contract.insured,
                                      data=services.ContractData(rate_code="03", wage_ratio_hundredths=200,
-                                                                first_month=JalaliMonth(1405, 1), treatment=False))
+                                                                first_month=JalaliMonth(1405, 1), treatment=False),
+                                     now=JalaliMonth(1405, 1).starts_at)
     client = client_for(staff_a)
     html = client.get(person_url(contract)).content.decode()
     assert "۲٫۰۰ برابر حداقل دستمزد" in html

@@ -3,14 +3,16 @@ letters, ۱٫۳۵) is stored in one spelling, and every mistake is named in Pers
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 
 from branches.forms import registry as f
 from branches.tests.registry_builders import register_person, valid_national_code
-from insured import ledger
+from insured import ledger, services
 from insured.models import Contract, InsuredPerson
+from samt.actors import Actor
 from samt.errors import DomainError
 from samt.identifiers import INSURANCE_NUMBER_INVALID, MOBILE_INVALID, NATIONAL_CODE_INVALID
 from samt.jalali import DATE_TEXT_INVALID, JalaliMonth
@@ -18,6 +20,13 @@ from samt.models import AuditEvent
 from samt.persian import to_persian_digits
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def ordibehesht_1404():
+    """Registering in Ordibehesht 1404, so a contract from Farvardin 1404 is not lapsed on its first day."""
+    with time_machine.travel(JalaliMonth(1404, 2).starts_at + timedelta(days=9, hours=10), tick=True):
+        yield
 
 URL = "/branch/2104/insured/new/"
 REQUIRED = "این فیلد لازم است."
@@ -167,3 +176,21 @@ def test_age_is_counted_in_whole_jalali_years():
     born = date(1975, 3, 20)  # 1353/12/29
     assert f.age_on(born, date(2025, 3, 18)) == 49  # 1403/12/28
     assert f.age_on(born, date(2025, 3, 19)) == 50  # 1403/12/29, the Jalali birthday, a day before the Gregorian
+
+
+@pytest.mark.parametrize("first_month", ["۱۴۰۳/۰۹", "1398/01"])
+def test_a_first_month_that_would_be_lapsed_on_the_day_of_registration_is_refused(client_for, staff_a, branch_a,
+                                                                                 first_month):
+    html = errors_of(client_for(staff_a).post(URL, typed(first_month=first_month)))
+    assert "قراردادی با این ماه همان روز باطل می‌شود. نخستین ماه را بهمن ۱۴۰۳ یا پس از آن انتخاب کنید." in html
+    assert not InsuredPerson.objects.exists()
+
+
+def test_the_service_refuses_it_too(staff_a, branch_a):
+    person = services.PersonData(
+        national_code=valid_national_code(40), insurance_number="40404040", first_name="مریم", last_name="احمدی",
+        father_name="حسین", birth_date=date(1988, 3, 5), gender="F", mobile="", address="")
+    with pytest.raises(DomainError, match="همان روز باطل می‌شود"):
+        services.insured_register(actor=Actor.for_user(staff_a), person=person, branch_id=branch_a.pk,
+                                  contract=services.ContractData("01", 100, JalaliMonth(1403, 9), False))
+    assert not InsuredPerson.objects.exists()

@@ -110,8 +110,8 @@ def test_a_year_paid_above_the_final_rates_shows_a_credit_for_the_branch_to_refu
     assert "بستانکار" in html and "−۱٬۰۰۰" in html
 
 
-def test_a_year_with_nothing_paid_has_no_lines_and_nothing_owed(client_for, staff_a, owing):
+def test_the_current_year_is_not_computed_even_by_a_hand_made_post(client_for, staff_a, owing):
     url_1405 = f"/branch/2104/contracts/{owing.number}/statements/1405/compute/"
     html = client_for(staff_a).post(url_1405, follow=True).content.decode()
-    assert "در این سال ماهی پرداخت نشده است" in html
-    assert "بی‌حساب" in html
+    assert "گردش حساب سال ۱۴۰۵ تا پایان آن سال محاسبه و صادر نمی‌شود" in html
+    assert not AccountStatement.objects.filter(year=1405).exists()

@@ -42,7 +42,9 @@ def make_contract(
         mobile="09121234567", address="تهران",
     )
     data = ContractData(rate_code=rate_code, wage_ratio_hundredths=ratio, first_month=first_month, treatment=treatment)
-    return insured_register(actor=Actor.for_user(staff), person=person, contract=data, branch_id=branch.pk)
+    # Registered back in its first month, as the legacy history it stands for was.
+    return insured_register(actor=Actor.for_user(staff), person=person, contract=data, branch_id=branch.pk,
+                            now=first_month.starts_at)
 
 
 def pay_months(contract: Contract, first: JalaliMonth, last: JalaliMonth) -> None:

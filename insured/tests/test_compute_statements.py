@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from insured import services
 from insured.management.commands import compute_statements
-from insured.models import AccountStatement, Contract, ContractStatus, CoveredMonth, StatementStatus
+from insured.models import AccountStatement, Contract, ContractStatus, CoveredMonth, StatementStatus, WageTable
 from insured.tests.conftest import code_of, pay, register
 from samt.jalali import JalaliMonth
 from samt.models import AuditEvent
@@ -203,8 +203,9 @@ def test_a_progress_bar_is_drawn_on_stderr_unless_quiet(contracts_of_1404):
 
 
 def test_a_year_without_its_wage_row_is_refused_in_persian(db):
-    with pytest.raises(CommandError, match="حداقل دستمزد سال ۱۴۰۶ هنوز در سامانه ثبت نشده است"):
-        run("1406", "--quiet")
+    WageTable.objects.filter(effective_from__gte=M(1404, 1), effective_from__lte=M(1404, 12)).delete()
+    with pytest.raises(CommandError, match="حداقل دستمزد سال ۱۴۰۴ هنوز در سامانه ثبت نشده است"):
+        run("1404", "--quiet")
     assert not AuditEvent.objects.exists()
 
 

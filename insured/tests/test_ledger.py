@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from insured import ledger, services
-from insured.models import AccountStatement, ContractStatus, StatementStatus
+from insured.models import AccountStatement, ContractStatus, DebtSlip, StatementStatus
 from insured.tests.conftest import code_of, pay, register
 from samt.jalali import JalaliMonth
 
@@ -71,14 +71,16 @@ def contract_from_1403(actor, branch):
 
 def test_without_last_years_statement_the_gate_is_closed(staff_actor, branch_a):
     blocked_by = ledger.standing(contract_from_1403(staff_actor, branch_a), M(1405, 3)).blocked_by
-    assert "گردش حساب سال ۱۴۰۴ شما هنوز صادر نشده است" in blocked_by
+    assert "گردش حساب سال ۱۴۰۴ شما محاسبه نشد" in blocked_by
     assert branch_a.name in blocked_by
 
 
 def test_a_computed_but_unissued_statement_keeps_the_gate_closed(staff_actor, branch_a):
     contract = contract_from_1403(staff_actor, branch_a)
     services.statement_compute(actor=staff_actor, contract=contract, year=1404)
-    assert "هنوز صادر نشده است" in ledger.standing(contract, M(1405, 3)).blocked_by
+    blocked_by = ledger.standing(contract, M(1405, 3)).blocked_by
+    assert "در اجرای پایان سال صادر می‌شود" in blocked_by
+    assert branch_a.name not in blocked_by
 
 
 def test_an_issued_statement_with_debt_keeps_the_gate_closed(staff_actor, branch_a):
@@ -88,6 +90,16 @@ def test_an_issued_statement_with_debt_keeps_the_gate_closed(staff_actor, branch
     blocked_by = ledger.standing(contract, M(1405, 3)).blocked_by
     assert "گردش حساب سال ۱۴۰۴ شما بدهی پرداخت‌نشده دارد" in blocked_by
     assert branch_a.name in blocked_by
+
+
+def test_an_open_debt_slip_is_paid_here_instead_of_at_the_branch(staff_actor, branch_a):
+    contract = contract_from_1403(staff_actor, branch_a)
+    statement = AccountStatement.objects.create(contract=contract, year=1404, status=StatementStatus.ISSUED,
+                                                due_total=10, paid_total=0, balance=10)
+    DebtSlip.objects.create(number="500000019", statement=statement, amount=10, branch=branch_a)
+    blocked_by = ledger.standing(contract, M(1405, 3)).blocked_by
+    assert "همین‌جا با کارت بپردازید" in blocked_by
+    assert branch_a.name not in blocked_by
 
 
 def test_a_settled_statement_opens_the_gate(staff_actor, branch_a):

@@ -169,14 +169,48 @@ def test_a_lapsed_contract_is_refused_with_the_branch_named():
     rules.check_not_lapsed(JalaliMonth(1405, 1), JalaliMonth(1405, 5), extended=True, branch="شعبه ۴")
 
 
-@pytest.mark.parametrize(
-    ("status", "message"),
-    [(None, "هنوز صادر نشده است"), (rules.STATEMENT_COMPUTED, "هنوز صادر نشده است"),
-     (rules.STATEMENT_ISSUED, "بدهی پرداخت‌نشده دارد")],
-)
-def test_the_gate_refuses_until_last_years_statement_is_settled(status, message):
-    with pytest.raises(DomainError, match=f"گردش حساب سال ۱۴۰۴ شما {message}.*شعبه ۴"):
-        rules.check_statement_gate(year=1404, status=status, branch="شعبه ۴")
+def test_a_statement_that_could_not_be_computed_sends_the_person_to_the_branch():
+    with pytest.raises(DomainError, match=r"گردش حساب سال ۱۴۰۴ شما محاسبه نشد.*به شعبه ۴ مراجعه کنید"):
+        rules.check_statement_gate(year=1404, status=None, branch="شعبه ۴")
+
+
+def test_a_statement_waiting_for_the_year_end_run_sends_nobody_to_the_branch():
+    with pytest.raises(DomainError, match="در اجرای پایان سال صادر می‌شود") as refusal:
+        rules.check_statement_gate(year=1404, status=rules.STATEMENT_COMPUTED, branch="شعبه ۴")
+    assert "شعبه ۴" not in refusal.value.message
+    assert "نیازی به مراجعه به شعبه نیست" in refusal.value.message
+
+
+def test_a_debt_with_its_debt_slip_is_paid_here_not_at_the_branch():
+    with pytest.raises(DomainError, match="همین‌جا با کارت بپردازید") as refusal:
+        rules.check_statement_gate(year=1404, status=rules.STATEMENT_ISSUED, branch="شعبه ۴", open_debt_slip=True)
+    assert "شعبه ۴" not in refusal.value.message
+
+
+def test_a_debt_without_an_open_debt_slip_sends_the_person_to_the_branch():
+    with pytest.raises(DomainError, match=r"بدهی پرداخت‌نشده دارد.*به شعبه ۴ مراجعه کنید"):
+        rules.check_statement_gate(year=1404, status=rules.STATEMENT_ISSUED, branch="شعبه ۴")
+
+
+@pytest.mark.parametrize("year", [1405, 1406])
+def test_the_current_year_and_later_are_not_closed(year):
+    with pytest.raises(DomainError, match="تا پایان آن سال محاسبه و صادر نمی‌شود"):
+        rules.check_year_closed(year, JalaliMonth(1405, 12))
+
+
+def test_last_year_is_closed_from_farvardin():
+    rules.check_year_closed(1404, JalaliMonth(1405, 1))
+
+
+@pytest.mark.parametrize(("first", "lapsed"), [((1405, 5), True), ((1398, 1), True), ((1405, 6), False),
+                                               ((1405, 7), False)])
+def test_a_first_month_lapsed_on_the_day_of_registration_is_refused(first, lapsed):
+    current = JalaliMonth(1405, 9)
+    if lapsed:
+        with pytest.raises(DomainError, match="نخستین ماه را شهریور ۱۴۰۵ یا پس از آن انتخاب کنید"):
+            rules.check_first_month_not_lapsed(JalaliMonth(*first), current)
+    else:
+        rules.check_first_month_not_lapsed(JalaliMonth(*first), current)
 
 
 def test_the_gate_opens_once_the_statement_is_settled():

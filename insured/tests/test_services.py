@@ -69,7 +69,8 @@ def test_a_taken_insurance_number_is_refused(staff_actor, branch_a):
     with pytest.raises(DomainError, match="این شماره بیمه به نام شخص دیگری ثبت شده است"):
         services.insured_register(actor=staff_actor, person=services.PersonData(
             **{f: getattr(second, f) for f in services.PersonData.__dataclass_fields__}),
-            contract=services.ContractData("01", 100, JalaliMonth(1404, 1), False), branch_id=branch_a.pk)
+            contract=services.ContractData("01", 100, JalaliMonth(1404, 1), False), branch_id=branch_a.pk,
+            now=JalaliMonth(1404, 1).starts_at)
 
 
 def test_contract_numbers_carry_a_check_digit_and_follow_each_other(staff_actor, branch_a):

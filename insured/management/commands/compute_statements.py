@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from insured import ledger, rules
+from insured import ledger, rules, yearend
 from insured.models import (
     AccountStatement,
     Contract,
@@ -221,12 +221,12 @@ def _one(sql: str, params: list[Any]) -> int:
 class ProgressBar:
     """`[#####-----] 12,000/100,000 contracts` on one line of stderr, redrawn in place."""
 
-    def __init__(self, total: int, out: OutputWrapper | None, width: int = 30) -> None:
-        self.total, self.out, self.width = total, out, width
+    def __init__(self, total: int, out: OutputWrapper | None, width: int = 30, noun: str = "contracts") -> None:
+        self.total, self.out, self.width, self.noun = total, out, width, noun
 
     def show(self, done: int) -> None:
         filled = self.width * done // self.total if self.total else self.width
-        self._write(f"\r[{'#' * filled}{'-' * (self.width - filled)}] {done:,}/{self.total:,} contracts")
+        self._write(f"\r[{'#' * filled}{'-' * (self.width - filled)}] {done:,}/{self.total:,} {self.noun}")
 
     def close(self) -> None:
         self._write("\n")
@@ -247,6 +247,8 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=5000, metavar="N",
                             help="contracts per transaction (default 5,000)")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument("--issue", action="store_true",
+                            help="then issue them: settle zero and credit balances, issue a debt slip for each debt")
 
     def handle(self, *args: Any, **options: Any) -> None:
         year, chunk = options["year"], options["chunk"]
@@ -255,6 +257,7 @@ class Command(BaseCommand):
         branch = self._branch(options["branch"])
         try:
             JalaliMonth(year, 1)
+            rules.check_year_closed(year, JalaliMonth.current())
             batch = StatementBatch(year, year_rates(year), branch.pk if branch else None)
             batch.check_per_capita()
         except (DomainError, ValueError) as refusal:
@@ -276,6 +279,26 @@ class Command(BaseCommand):
             f"({counts['statements_created']:,} new), {counts['lines']:,} lines, "
             f"{counts['statements_left_issued_or_settled']:,} issued or settled left as they were, "
             f"{time.monotonic() - started:.1f} s"
+        )
+        if options["issue"]:
+            self._issue(year, branch, chunk, options["quiet"])
+
+    def _issue(self, year: int, branch: Branch | None, chunk: int, quiet: bool) -> None:
+        """The second phase, on its own: the compute phase above stays the batch's fast SQL."""
+        started = time.monotonic()
+        bar = ProgressBar(yearend.statements_waiting(year=year, branch_id=branch.pk if branch else None),
+                          None if quiet else self.stderr, noun="statements")
+        bar.show(0)
+        try:
+            counts = yearend.statements_issue_year(year=year, branch_id=branch.pk if branch else None, chunk=chunk,
+                                                   progress=bar.show)
+        except DomainError as refusal:
+            raise CommandError(refusal.message) from None
+        finally:
+            bar.close()
+        self.stdout.write(
+            f"{year} issued: {counts['settled']:,} settled ({counts['credits']:,} with a credit), "
+            f"{counts['debt_slips']:,} debt slips, {time.monotonic() - started:.1f} s"
         )
 
     def _run(self, batch: StatementBatch, chunk: int, bar: ProgressBar, counts: Counter[str]) -> None:
