@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from samt.models import BRANCH_ROLES, OFFICE_ROLES, Branch, BrokerOffice, Role, User
+from samt.models import BRANCH_ROLES, HQ_ROLES, OFFICE_ROLES, Branch, BrokerOffice, User
 
 M = TypeVar("M", bound=Model)
 
@@ -27,7 +27,7 @@ def visible_branches(user: User) -> QuerySet[Branch]:
         return Branch.objects.none()
     if membership.role in BRANCH_ROLES:
         return Branch.objects.filter(pk=membership.branch_id)
-    if membership.role == Role.HQ:
+    if membership.role in HQ_ROLES:
         branches = Branch.objects.all()
         return branches.filter(province=membership.province_id) if membership.province_id else branches
     return Branch.objects.none()
@@ -39,7 +39,7 @@ def visible_offices(user: User) -> QuerySet[BrokerOffice]:
         return BrokerOffice.objects.none()
     if membership.role in OFFICE_ROLES:
         return BrokerOffice.objects.filter(pk=membership.office_id)
-    if membership.role == Role.HQ:
+    if membership.role in HQ_ROLES:
         offices = BrokerOffice.objects.all()
         return offices.filter(province=membership.province_id) if membership.province_id else offices
     return BrokerOffice.objects.none()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from samt.models import Role
+from samt.models import HQ_ROLES, Role
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
@@ -18,5 +18,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         current_membership=membership,
         current_role_label=Role(user.role).label,
         current_place=membership.place_label if membership else "",
+        current_is_hq=user.role in HQ_ROLES,
     )
     return context

@@ -45,13 +45,20 @@ class Role(models.TextChoices):
     BRANCH_HEAD = "branch_head", "رئیس شعبه"
     SECRETARIAT = "secretariat", "دبیرخانه شعبه"
     BROKER_OPERATOR = "broker_operator", "کاربر کارگزاری"
-    HQ = "hq", "اداره کل / ستاد"
+    # The value predates the other province roles: the demo's hq_tehran and every HQ page keep working, and
+    # the manager is who they always meant (the one who approves).
+    HQ = "hq", "مدیر کل"
+    HQ_TECHNICAL = "hq_technical", "کارشناس ارشد امور فنی"
+    BROKER_AFFAIRS = "broker_affairs", "کارشناس امور کارگزاری‌ها"
+    DATA_PROCESSING = "data_processing", "فرابری (پردازش داده‌ها)"
 
 
 BRANCH_ROLES = frozenset({Role.TECHNICAL_STAFF, Role.BRANCH_HEAD, Role.SECRETARIAT})
 OFFICE_ROLES = frozenset({Role.BROKER_OPERATOR})
+# The province's directorate: scoped to a province, or to the country when the membership names none.
+HQ_ROLES = frozenset({Role.HQ, Role.HQ_TECHNICAL, Role.BROKER_AFFAIRS, Role.DATA_PROCESSING})
 # Every staff role acts on other people's records, so every one of them needs a second factor.
-SECOND_FACTOR_ROLES = BRANCH_ROLES | OFFICE_ROLES | {Role.HQ}
+SECOND_FACTOR_ROLES = BRANCH_ROLES | OFFICE_ROLES | HQ_ROLES
 
 four_digit_code = RegexValidator(r"^[0-9]{4}$", "کد باید چهار رقم باشد.")
 
@@ -149,7 +156,7 @@ class Membership(models.Model):
                 condition=(
                     Q(role__in=sorted(BRANCH_ROLES), branch__isnull=False, office__isnull=True, province__isnull=True)
                     | Q(role__in=sorted(OFFICE_ROLES), office__isnull=False, branch__isnull=True, province__isnull=True)
-                    | Q(role=Role.HQ, branch__isnull=True, office__isnull=True)
+                    | Q(role__in=sorted(HQ_ROLES), branch__isnull=True, office__isnull=True)
                 ),
             ),
         ]

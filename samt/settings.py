@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "brokers",
     "payments",
     "payments.simulator",
+    "hq",
 ]
 
 MIDDLEWARE = [
@@ -140,10 +141,16 @@ SAMT_ROLE_HOME_URLS = {
     "secretariat": "branches:home",
     "broker_operator": "brokers:home",
     "hq": "samt:hq_home",
+    "hq_technical": "hq:technical_home",
+    "broker_affairs": "hq:broker_affairs_home",
+    "data_processing": "hq:data_processing_home",
 }
 
 # Links on the HQ home to the apps' HQ pages, kept here so the kernel's template names no app.
 SAMT_HQ_LINKS = [
+    ("hq:technical_home", "امور فنی: ارقام پایه"),
+    ("hq:broker_affairs_home", "امور کارگزاری‌ها"),
+    ("hq:data_processing_home", "فرابری"),
     ("brokers:report", "گزارش ماهانه کارگزاری‌ها"),
     ("brokers:cases", "پرونده‌های تخلف کارگزاری‌ها"),
     ("brokers:tariffs", "تعرفه‌های مصوب کارمزد"),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("branch/", include("branches.urls")),
     path("broker/", include("brokers.urls")),
     path("pay/", include("payments.urls")),
+    path("hq/", include("hq.urls")),
     # The admin signs in through our login page, which enforces the lockout and the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="samt:login", query_string=True)),
     path("admin/", admin.site.urls),

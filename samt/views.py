@@ -23,7 +23,7 @@ from samt.access import role_required, visible_branches, visible_offices
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
-from samt.models import AuditEvent, Role, SmsMessage, User
+from samt.models import HQ_ROLES, AuditEvent, Role, SmsMessage, User
 from samt.qr import qr_svg
 
 
@@ -142,7 +142,7 @@ def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
     )
 
 
-@role_required(Role.HQ)
+@role_required(*HQ_ROLES)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, branches=visible_branches(request.user),
                            offices=visible_offices(request.user))

@@ -19,7 +19,7 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import AuditEvent, Role
 
-hq_only = broker_view(Role.HQ)
+hq_only = broker_view(Role.HQ, Role.BROKER_AFFAIRS)
 CASE_EVENTS_SHOWN = 50
 
 

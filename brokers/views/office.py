@@ -21,12 +21,12 @@ from samt.models import Role
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words
 
-operator_or_hq = broker_view(Role.BROKER_OPERATOR, Role.HQ)
+operator_or_hq = broker_view(Role.BROKER_OPERATOR, Role.HQ, Role.BROKER_AFFAIRS)
 
 
 @operator_or_hq
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.role == Role.HQ:
+    if request.user.role != Role.BROKER_OPERATOR:
         return redirect("brokers:report")
     return redirect("brokers:detail", code=request.user.membership.office.code)
 
@@ -42,7 +42,7 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     recent = selectors.broker_slips(request.user).filter(office=office)[:10]
     return render(request, "brokers/office_detail.html", {
         "office": office, "operators": operators, "tariff": tariff, "recent": recent,
-        "cases": office.fault_cases.all()[:10] if request.user.role == Role.HQ else None,
+        "cases": office.fault_cases.all()[:10] if request.user.role != Role.BROKER_OPERATOR else None,
     })
 
 

@@ -1,5 +1,6 @@
 """The direction of knowledge of design.md, held by a test: the kernel knows no app, insured knows only the
-kernel, and branches, brokers and payments know insured and the kernel but never each other."""
+kernel, branches, brokers and payments know insured and the kernel but never each other, and hq (the province's
+view over all of them) is known by no app."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
-    "samt": {"insured", "branches", "brokers", "payments"},
-    "insured": {"branches", "brokers", "payments"},
-    "branches": {"brokers", "payments"},
-    "brokers": {"branches", "payments"},
-    "payments": {"branches", "brokers"},
+    "samt": {"insured", "branches", "brokers", "payments", "hq"},
+    "insured": {"branches", "brokers", "payments", "hq"},
+    "branches": {"brokers", "payments", "hq"},
+    "brokers": {"branches", "payments", "hq"},
+    "payments": {"branches", "brokers", "hq"},
 }
 # The project glue may name every app: the URL list, the settings and the demo-data command.
 GLUE = {"samt/urls.py", "samt/settings.py", "samt/management/commands/seed_demo.py"}

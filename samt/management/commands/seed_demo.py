@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brokers.demo import seed_brokers_demo
 from insured.demo import DemoRow, seed_insured_demo
-from samt.models import Branch, BrokerOffice, Membership, Province, Role, User
+from samt.models import HQ_ROLES, Branch, BrokerOffice, Membership, Province, Role, User
 
 DEMO_PASSWORD = "samt-demo-1405"
 
@@ -54,6 +54,9 @@ ACCOUNTS = [
     DemoAccount("clerk_2107", "رضا", "موسوی", Role.SECRETARIAT, branch_code="2107"),
     DemoAccount("broker_1001", "سارا", "نوری", Role.BROKER_OPERATOR, office_code="1001"),
     DemoAccount("hq_tehran", "محمد", "جعفری", Role.HQ),
+    DemoAccount("tech_tehran", "لیلا", "عباسی", Role.HQ_TECHNICAL),
+    DemoAccount("brokers_tehran", "کامران", "صالحی", Role.BROKER_AFFAIRS),
+    DemoAccount("dp_tehran", "نازنین", "یوسفی", Role.DATA_PROCESSING),
 ]
 
 
@@ -97,7 +100,7 @@ class Command(BaseCommand):
                 "role": account.role,
                 "branch": Branch.objects.filter(code=account.branch_code).first(),
                 "office": BrokerOffice.objects.filter(code=account.office_code).first(),
-                "province": province if account.role == Role.HQ else None,
+                "province": province if account.role in HQ_ROLES else None,
             },
         )
         key = demo_totp_key(account.username)
