@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,6 +15,15 @@ from insured import rules
 from samt.fields import JalaliMonthField
 from samt.jalali import TEHRAN
 from samt.models import Branch, User
+
+
+def new_public_code() -> str:
+    """A slip's public code: 128 random bits, URL-safe (22 characters), so one printed slip tells nothing about
+    any other. The QR, the public check and the pay-without-login page find a slip by it."""
+    return secrets.token_urlsafe(16)
+
+
+PUBLIC_CODE_LENGTH = 32
 
 
 class Scheme(models.TextChoices):
@@ -307,6 +317,8 @@ class DebtSlip(models.Model):
     """برگ بدهی ایام گذشته: the branch's bill for a statement's positive balance (clause 6)."""
 
     number = models.CharField("شماره برگ بدهی", max_length=16, unique=True)
+    public_code = models.CharField("کد عمومی برگ", max_length=PUBLIC_CODE_LENGTH, unique=True,
+                                   default=new_public_code, editable=False)
     statement = models.ForeignKey(AccountStatement, on_delete=models.PROTECT, related_name="debt_slips")
     amount = models.PositiveBigIntegerField("مبلغ (ریال)")
     status = models.CharField("وضعیت", max_length=8, choices=DebtSlipStatus.choices, default=DebtSlipStatus.ISSUED)
@@ -425,6 +437,8 @@ class Slip(models.Model):
     month it was issued in."""
 
     number = models.CharField("شماره برگ", max_length=16, unique=True)
+    public_code = models.CharField("کد عمومی برگ", max_length=PUBLIC_CODE_LENGTH, unique=True,
+                                   default=new_public_code, editable=False)
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="slips")
     channel = models.CharField("راه صدور", max_length=8, choices=Channel.choices)
     issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="صادرکننده")

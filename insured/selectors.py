@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from insured.models import InsuredPerson, Slip
+from insured.models import DebtSlip, InsuredPerson, Slip
 from samt.models import User
 
 
@@ -25,3 +25,14 @@ def slip_for_user_or_404(user: User, number: str) -> Slip:
     if slip is None:
         raise Http404
     return slip
+
+
+def slip_get_by_public_code(*, code: str) -> Slip | None:
+    """The slip whose printed QR or SMS link carries `code` (unguessable), or None. For public pages: the caller
+    decides how much of it a stranger may see."""
+    return Slip.objects.select_related("contract__insured__branch").filter(public_code=code).first()
+
+
+def debt_slip_get_by_public_code(*, code: str) -> DebtSlip | None:
+    """The debt slip whose printed QR carries `code`, or None."""
+    return DebtSlip.objects.select_related("statement__contract__insured__branch").filter(public_code=code).first()

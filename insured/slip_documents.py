@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
 from insured.models import Slip
+from insured.verification import verify_url as public_verify_url
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words
 from samt.qr import qr_svg
 
 
 def slip_context(request: HttpRequest, slip: Slip) -> dict[str, object]:
-    verify_url = request.build_absolute_uri(f"{reverse('insured_public:verify')}?number={slip.number}")
+    verify_url = public_verify_url(request, slip)
     return {
         "slip": slip,
         "lines": slip.lines.all(),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
+from insured.verification import verify_url as public_verify_url
 from payments.models import PaymentAttempt
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words
@@ -13,7 +13,7 @@ from samt.qr import qr_svg
 
 def receipt_context(request: HttpRequest, attempt: PaymentAttempt) -> dict[str, object]:
     payable = attempt.payable
-    verify_url = request.build_absolute_uri(f"{reverse('insured_public:verify')}?number={payable.number}")
+    verify_url = public_verify_url(request, payable)
     return {
         "attempt": attempt,
         "payable": payable,

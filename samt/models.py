@@ -276,3 +276,22 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class ThrottleWindow(models.Model):
+    """Hits of one key (an address) on one scope in one fixed time window. In the database, not in process
+    memory, so the limit holds across every app server and worker process."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "شمارش درخواست"
+        verbose_name_plural = "شمارش درخواست‌ها"
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="throttle_window_once")]
+        indexes = [models.Index(fields=["scope", "window_start"], name="throttle_scope_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}@{self.window_start:%H:%M} {self.hits}"

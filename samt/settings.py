@@ -212,6 +212,14 @@ SAMT_PAYMENT_GATEWAY = {
 # The simulator approves made-up cards: a system check refuses to let it run without DEBUG.
 SAMT_PSP_SIMULATOR = env_bool("PSP_SIMULATOR", DEBUG)
 
+# Requests per client address per window, counted in the database (samt/throttle.py) so that every app server
+# shares the count: (hits, seconds). The public slip check, the PSP's way back and the payment result page.
+SAMT_THROTTLES = {
+    "verify": (env_int("THROTTLE_VERIFY_HITS", 20), 600),
+    "payment_callback": (env_int("THROTTLE_CALLBACK_HITS", 30), 600),
+    "payment_result": (env_int("THROTTLE_RESULT_HITS", 120), 600),
+}
+
 # Production hardening: everything below is on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

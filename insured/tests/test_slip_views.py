@@ -121,25 +121,68 @@ class TestVerification:
         client.post("/me/slips/issue/", {"end": 140509, "request_key": "v"})
         return Slip.objects.get()
 
-    def test_anyone_sees_the_status_and_months_with_the_name_masked(self, insured_client, client):
+    def test_the_qr_code_shows_anyone_the_status_and_months_with_the_name_masked(self, insured_client, client):
         slip = self.issue(insured_client)
-        body = client.get("/verify/", {"number": slip.number}).content.decode()
+        body = client.get("/verify/", {"code": slip.public_code}).content.decode()
         assert SlipStatus(slip.status).label in body
         assert "مهر ۱۴۰۵، آبان ۱۴۰۵، آذر ۱۴۰۵" in body
         assert "م*** ر***" in body
         assert "مریم" not in body
 
-    def test_a_mistyped_number_is_refused_before_any_lookup(self, insured_client, client):
+    def test_the_slip_page_and_pdf_link_the_public_code_not_the_number(self, insured_client):
+        slip = self.issue(insured_client)
+        body = insured_client.get(f"/me/slips/{slip.number}/").content.decode()
+        assert f"/verify/?code={slip.public_code}" in body
+        assert f"/verify/?number={slip.number}" not in body
+
+    def test_a_typed_number_alone_shows_nothing(self, insured_client, client):
+        slip = self.issue(insured_client)
+        body = client.get("/verify/", {"number": slip.number}).content.decode()
+        assert 'data-testid="verify-result"' not in body
+        assert "م*** ر***" not in body
+
+    def test_a_typed_number_with_the_payers_national_code_shows_the_slip(self, insured_client, client, contract):
+        slip = self.issue(insured_client)
+        code = contract.insured.national_code
+        body = client.get("/verify/", {"number": slip.number, "national_code": code}).content.decode()
+        assert 'data-testid="verify-result"' in body
+
+    def test_a_typed_number_with_someone_elses_national_code_is_not_found(self, insured_client, client):
+        slip = self.issue(insured_client)
+        body = client.get("/verify/", {"number": slip.number, "national_code": "0499370899"}).content.decode()
+        assert 'data-testid="verify-result"' not in body
+        assert "برگی با این مشخصات در سامانه نیست" in body
+
+    def test_a_guessed_code_is_not_found(self, insured_client, client):
+        self.issue(insured_client)
+        body = client.get("/verify/", {"code": "A" * 22}).content.decode()
+        assert 'data-testid="verify-result"' not in body
+
+    def test_a_mistyped_number_is_refused_before_any_lookup(self, insured_client, client, contract):
         slip = self.issue(insured_client)
         wrong = slip.number[:-1] + str((int(slip.number[-1]) + 1) % 10)
-        body = client.get("/verify/", {"number": wrong}).content.decode()
+        body = client.get("/verify/", {"number": wrong, "national_code": contract.insured.national_code}
+                          ).content.decode()
         assert "این شماره معتبر نیست" in body
         assert "data-testid=\"verify-result\"" not in body
 
-    def test_persian_digits_are_accepted(self, insured_client, client):
+    def test_persian_digits_are_accepted(self, insured_client, client, contract):
         slip = self.issue(insured_client)
-        persian = slip.number.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-        assert 'data-testid="verify-result"' in client.get("/verify/", {"number": persian}).content.decode()
+        persian = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+        query = {"number": slip.number.translate(persian),
+                 "national_code": contract.insured.national_code.translate(persian)}
+        assert 'data-testid="verify-result"' in client.get("/verify/", query).content.decode()
+
+    def test_checks_are_throttled_per_address_across_servers(self, insured_client, client, settings):
+        slip = self.issue(insured_client)
+        settings.SAMT_THROTTLES = {**settings.SAMT_THROTTLES, "verify": (3, 600)}
+        for _ in range(3):
+            assert client.get("/verify/", {"code": slip.public_code}).status_code == 200
+        refused = client.get("/verify/", {"code": slip.public_code})
+        assert refused.status_code == 429
+        assert 'data-testid="verify-result"' not in refused.content.decode()
+        # Another address is counted on its own.
+        assert client.get("/verify/", {"code": slip.public_code}, REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
 def test_a_paid_slip_links_to_its_receipt_and_offers_no_payment(insured_client):

@@ -182,3 +182,17 @@ def test_a_registration_racing_past_the_duplicate_check_gets_the_persian_message
         make_contract(staff_a, branch_a, serial=8880001)
     monkeypatch.undo()
     assert InsuredPerson.objects.filter(national_code=existing.national_code).count() == 1
+
+
+
+def test_every_slip_gets_its_own_unguessable_public_code(staff_a, branch_a):
+    from insured.selectors import slip_get_by_public_code
+
+    contracts = [make_contract(staff_a, branch_a, serial=serial) for serial in (11, 12)]
+    for each in contracts:
+        pay_months(each, M(1405, 1), M(1405, 6))
+    first, second = (issue(staff_a, each, M(1405, 9), channel=Channel.BRANCH) for each in contracts)
+    assert len(first.public_code) >= 22 and first.public_code != second.public_code
+    assert first.number not in first.public_code
+    assert slip_get_by_public_code(code=first.public_code) == first
+    assert slip_get_by_public_code(code=first.number) is None

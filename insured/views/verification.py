@@ -1,19 +1,30 @@
-"""Public verification of a slip or debt slip number: anyone holding a printed slip can check it."""
+"""Public verification of a slip or debt slip: anyone holding a printed slip can check it.
+
+The QR and the link on a slip carry its unguessable public code. A typed slip number alone would let anyone walk
+the sequential numbers, so a typed number needs the payer's national code as well; and every check counts
+against the client's address (samt.throttle), whichever way it is asked.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from insured.models import DebtSlip, Slip
-from samt.formfields import DocumentNumberField
+from insured.models import PUBLIC_CODE_LENGTH, DebtSlip, Slip
+from insured.selectors import debt_slip_get_by_public_code, slip_get_by_public_code
+from samt.formfields import DocumentNumberField, NationalCodeField
+from samt.throttle import TOO_MANY, request_allowed
 
-NOT_FOUND = "برگی با این شماره در سامانه نیست. شماره را از روی برگ دوباره بخوانید."
+NOT_FOUND = (
+    "برگی با این مشخصات در سامانه نیست. شماره برگ و کد ملی پرداخت‌کننده را از روی برگ دوباره بخوانید."
+)
 
 
 class VerifyForm(forms.Form):
     number = DocumentNumberField(label="شماره برگ پرداخت یا برگ بدهی")
+    national_code = NationalCodeField(label="کد ملی بیمه‌شده")
 
 
 def masked_name(first_name: str, last_name: str) -> str:
@@ -21,21 +32,48 @@ def masked_name(first_name: str, last_name: str) -> str:
     return " ".join(f"{word[0]}{'*' * 3}" for word in f"{first_name} {last_name}".split())
 
 
+def verify_url(request: HttpRequest, payable: Slip | DebtSlip) -> str:
+    """The address a slip's QR and link carry: its public code, never its sequential number."""
+    return request.build_absolute_uri(f"{reverse('insured_public:verify')}?code={payable.public_code}")
+
+
+def _by_number(number: str, national_code: str) -> Slip | DebtSlip | None:
+    slip = Slip.objects.select_related("contract__insured").filter(
+        number=number, contract__insured__national_code=national_code).first()
+    if slip is not None:
+        return slip
+    return DebtSlip.objects.select_related("statement__contract__insured").filter(
+        number=number, statement__contract__insured__national_code=national_code).first()
+
+
+def _by_code(code: str) -> Slip | DebtSlip | None:
+    if not code or len(code) > PUBLIC_CODE_LENGTH:
+        return None
+    return slip_get_by_public_code(code=code) or debt_slip_get_by_public_code(code=code)
+
+
 def verify(request: HttpRequest) -> HttpResponse:
-    form = VerifyForm(request.GET or None)
+    code = request.GET.get("code", "").strip()
+    asked = bool(code) or "number" in request.GET
+    form = VerifyForm(None if code or not asked else request.GET)
     context: dict[str, object] = {"form": form}
-    if form.is_valid():
-        number = form.cleaned_data["number"]
-        slip = Slip.objects.select_related("contract__insured").filter(number=number).first()
-        debt = DebtSlip.objects.select_related("statement__contract__insured").filter(number=number).first()
-        if slip is not None:
-            person = slip.contract.insured
-            context.update(slip=slip, lines=slip.lines.all())
-        elif debt is not None:
-            person = debt.statement.contract.insured
-            context.update(debt=debt)
-        else:
-            context["not_found"] = NOT_FOUND
-            return render(request, "insured/verify.html", context)
-        context["holder"] = masked_name(person.first_name, person.last_name)
+    if asked and not request_allowed(request, "verify"):
+        context["not_found"] = TOO_MANY
+        return render(request, "insured/verify.html", context, status=429)
+    if code:
+        found = _by_code(code)
+    elif form.is_valid():
+        found = _by_number(form.cleaned_data["number"], form.cleaned_data["national_code"])
+    else:
+        return render(request, "insured/verify.html", context)
+    if found is None:
+        context["not_found"] = NOT_FOUND
+        return render(request, "insured/verify.html", context)
+    if isinstance(found, Slip):
+        person = found.contract.insured
+        context.update(slip=found, lines=found.lines.all())
+    else:
+        person = found.statement.contract.insured
+        context.update(debt=found)
+    context["holder"] = masked_name(person.first_name, person.last_name)
     return render(request, "insured/verify.html", context)
