@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from insured.verification import verify_url
 
 from branches.forms.registry import (
     DependantForm,
@@ -42,7 +43,6 @@ from insured.models import (
     StatementStatus,
 )
 from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
-from insured.verification import verify_url
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
