@@ -15,6 +15,7 @@ from django import forms
 
 from insured import rules
 from insured.models import RateCode
+from samt.formfields import DocumentNumberField, NationalCodeField
 from samt.jalali import MONTH_NAMES, JalaliMonth
 from samt.persian import normalize, to_persian_digits
 
@@ -194,3 +195,10 @@ class EndMonthForm(forms.Form):
 
     def clean_end(self) -> JalaliMonth:
         return JalaliMonth.from_int(self.cleaned_data["end"])
+
+
+class VerifyForm(forms.Form):
+    """The public check by typed number: the payer's national code must come with it (sequential numbers)."""
+
+    number = DocumentNumberField(label="شماره برگ پرداخت یا برگ بدهی")
+    national_code = NationalCodeField(label="کد ملی بیمه‌شده")

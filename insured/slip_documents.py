@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
-from insured.models import Slip
-from insured.verification import verify_url as public_verify_url
+from insured.models import DebtSlip, Slip
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words
 from samt.qr import qr_svg
+
+
+def public_verify_url(request: HttpRequest, payable: Slip | DebtSlip) -> str:
+    """The address a slip's QR and link carry: its unguessable public code, never its sequential number."""
+    return request.build_absolute_uri(f"{reverse('insured_public:verify')}?code={payable.public_code}")
 
 
 def slip_context(request: HttpRequest, slip: Slip) -> dict[str, object]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from insured.verification import verify_url as public_verify_url
 
+from insured.slip_documents import public_verify_url
 from payments.models import PaymentAttempt
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words

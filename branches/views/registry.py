@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from insured.verification import verify_url
 
 from branches.forms.registry import (
     DependantForm,
@@ -42,6 +41,7 @@ from insured.models import (
     InsuredPerson,
     StatementStatus,
 )
+from insured.slip_documents import public_verify_url
 from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
@@ -371,7 +371,7 @@ def debt_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
     pdf = render_pdf("branches/registry/debt_slip_pdf.html", {
         "branch": branch, "slip": slip, "statement": statement, "contract": statement.contract,
         "insured": statement.contract.insured, "lines": statement.lines.all(),
-        "amount_in_words": rials_in_words(slip.amount), "qr": qr_svg(verify_url(request, slip), scale=3),
+        "amount_in_words": rials_in_words(slip.amount), "qr": qr_svg(public_verify_url(request, slip), scale=3),
         "voided": slip.status == DebtSlipStatus.VOIDED,
     }, request)
     return pdf_response(pdf, f"debt-slip-{slip.number}.pdf")

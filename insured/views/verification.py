@@ -7,14 +7,12 @@ against the client's address (samt.throttle), whichever way it is asked.
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
+from insured.forms import VerifyForm
 from insured.models import PUBLIC_CODE_LENGTH, DebtSlip, Slip
 from insured.selectors import debt_slip_get_by_public_code, slip_get_by_public_code
-from samt.formfields import DocumentNumberField, NationalCodeField
 from samt.throttle import TOO_MANY, request_allowed
 
 NOT_FOUND = (
@@ -22,19 +20,9 @@ NOT_FOUND = (
 )
 
 
-class VerifyForm(forms.Form):
-    number = DocumentNumberField(label="شماره برگ پرداخت یا برگ بدهی")
-    national_code = NationalCodeField(label="کد ملی بیمه‌شده")
-
-
 def masked_name(first_name: str, last_name: str) -> str:
     """Enough to recognise one's own slip, not enough to learn a stranger's name."""
     return " ".join(f"{word[0]}{'*' * 3}" for word in f"{first_name} {last_name}".split())
-
-
-def verify_url(request: HttpRequest, payable: Slip | DebtSlip) -> str:
-    """The address a slip's QR and link carry: its public code, never its sequential number."""
-    return request.build_absolute_uri(f"{reverse('insured_public:verify')}?code={payable.public_code}")
 
 
 def _by_number(number: str, national_code: str) -> Slip | DebtSlip | None:
