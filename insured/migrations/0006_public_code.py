@@ -15,7 +15,7 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("insured", "0004_voluntary_treatment")]
+    dependencies = [("insured", "0005_year_end_lapse_return")]
 
     operations = [
         # Added empty first: a callable default on AddField is evaluated once, which would give every existing
