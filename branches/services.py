@@ -32,12 +32,12 @@ from insured.models import InsuredPerson
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
+from samt.formatting import jdate
 from samt.jalali import JalaliMonth
 from samt.models import Role, User
 from samt.numbering import document_number, next_in_sequence
 from samt.persian import to_persian_digits
 from samt.sms import sms_queue
-from samt.templatetags.samt_format import jdate
 
 S = RequestStatus
 

@@ -21,12 +21,12 @@ from insured.slips import slip_issue
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
+from samt.formatting import jdate, rials
 from samt.jalali import JalaliMonth
 from samt.models import BrokerOffice, OfficeStatus
 from samt.numbering import document_number
 from samt.persian import to_persian_digits
 from samt.sms import sms_queue
-from samt.templatetags.samt_format import jdate, rials
 
 CODE_VALID_FOR = timedelta(minutes=5)
 CODE_TRIES = 3

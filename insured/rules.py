@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from samt.errors import DomainError
+from samt.formatting import fa_digits as fa
 from samt.jalali import JalaliMonth
-from samt.persian import to_persian_digits
 
 RATIO_BASIS = 100  # a wage ratio of 1.35 is stored as 135
 RATE_BASIS = 10_000  # a rate of 12 % is stored as 1200 basis points
@@ -128,10 +128,6 @@ def latest_end_month(first_unpaid: JalaliMonth, current: JalaliMonth) -> JalaliM
 class SeeTheBranch(DomainError):
     """A refusal that only a visit to the branch can resolve (a lapsed contract, a statement that could not be
     computed): the pages tell the person what to bring, and the simulated year counts who was sent."""
-
-
-def fa(value: object) -> str:
-    return to_persian_digits(value)
 
 
 def check_period(first_unpaid: JalaliMonth, end: JalaliMonth, current: JalaliMonth) -> list[JalaliMonth]:

@@ -21,6 +21,7 @@ from insured.ledger import wage_in_force
 from insured.models import Dependant, Gender, InsuredPerson, RateCode
 from insured.services import ContractData, PersonData
 from samt.errors import DomainError
+from samt.formatting import rials
 from samt.formfields import InsuranceNumberField, JalaliMonthFormField, MobileField, NationalCodeField
 from samt.jalali import DATE_TEXT_INVALID, JalaliMonth, parse_jalali_date
 from samt.persian import normalize, normalize_digits, to_persian_digits
@@ -118,10 +119,6 @@ def parse_rials(text: str) -> int:
     return int(cleaned)
 
 
-def fa_rials(amount: int) -> str:
-    return to_persian_digits(f"{amount:,}".replace(",", "٬"))
-
-
 def age_on(birth: date, day: date) -> int:
     """Whole years between a birth date and a day, counted in the Jalali calendar as the law counts them (a
     Gregorian anniversary can fall a day off the Jalali one)."""
@@ -148,12 +145,12 @@ class MonthlyWage:
         if monthly < self.minimum:
             raise forms.ValidationError(
                 f"دستمزد ماهانه از حداقل دستمزد سال {to_persian_digits(self.year)} "
-                f"({fa_rials(self.minimum)} ریال) کمتر است.", code="range"
+                f"({rials(self.minimum)} ریال) کمتر است.", code="range"
             )
         if monthly > self.ceiling:
             raise forms.ValidationError(
                 f"دستمزد ماهانه از سقف دستمزد سال {to_persian_digits(self.year)} "
-                f"({fa_rials(self.ceiling)} ریال) بیشتر است.", code="range"
+                f"({rials(self.ceiling)} ریال) بیشتر است.", code="range"
             )
         return min(rules.divide_half_up(monthly * rules.RATIO_BASIS, self.minimum), rules.MAX_RATIO)
 
@@ -242,7 +239,7 @@ class RegisterForm(PersonDetailsForm):
         self.wage = wage
         if wage is not None:
             self.fields["monthly_wage"].help_text = (
-                f"به نسبت حداقل دستمزد ماهانه {to_persian_digits(wage.year)} ({fa_rials(wage.minimum)} ریال) "
+                f"به نسبت حداقل دستمزد ماهانه {to_persian_digits(wage.year)} ({rials(wage.minimum)} ریال) "
                 "تبدیل می‌شود"
             )
 

@@ -14,6 +14,7 @@ from insured import ledger, services
 from insured.models import Contract, InsuredPerson
 from samt.actors import Actor
 from samt.errors import DomainError
+from samt.formatting import rials
 from samt.identifiers import INSURANCE_NUMBER_INVALID, MOBILE_INVALID, NATIONAL_CODE_INVALID
 from samt.jalali import DATE_TEXT_INVALID, JalaliMonth
 from samt.models import AuditEvent
@@ -81,7 +82,7 @@ def test_a_monthly_wage_is_converted_to_the_ratio_against_this_years_minimum(cli
     except DomainError:
         pytest.skip("this year's minimum wage is not in the rate table yet")
     wage = monthly_minimum * 135 // 100
-    client_for(staff_a).post(URL, typed(wage_ratio="", monthly_wage=f.fa_rials(wage)))
+    client_for(staff_a).post(URL, typed(wage_ratio="", monthly_wage=rials(wage)))
     assert Contract.objects.get().wage_ratio_hundredths == 135
 
 

@@ -29,7 +29,6 @@ from branches.forms.registry import (
     ReceiptForm,
     RegisterForm,
     SearchForm,
-    fa_rials,
 )
 from insured import ledger, services
 from insured.models import (
@@ -46,10 +45,12 @@ from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
+from samt.formatting import fa_digits as fa
+from samt.formatting import rials
 from samt.jalali import MONTH_NAMES, JalaliMonth
 from samt.models import Branch, Role, User
 from samt.pdf import pdf_response, render_pdf
-from samt.persian import search_key, to_persian_digits
+from samt.persian import search_key
 from samt.persian_words import rials_in_words
 from samt.qr import qr_svg
 
@@ -60,10 +61,6 @@ T = TypeVar("T")
 
 NOTHING_CHANGED = "چیزی تغییر نکرد."
 DETAILS_SAVED = "مشخصات بیمه‌شده به‌روز شد."
-
-
-def fa(value: object) -> str:
-    return to_persian_digits(value)
 
 
 # Scoped lookups ---------------------------------------------------------------------------------------------
@@ -300,9 +297,9 @@ def _statement_action(
 
 def balance_sentence(balance: int) -> str:
     if balance > 0:
-        return f"بدهی {fa_rials(balance)} ریال"
+        return f"بدهی {rials(balance)} ریال"
     if balance < 0:
-        return f"بستانکاری {fa_rials(-balance)} ریال (برای بازپرداخت به دست شعبه)"
+        return f"بستانکاری {rials(-balance)} ریال (برای بازپرداخت به دست شعبه)"
     return "بی‌حساب (نه بدهی، نه بستانکاری)"
 
 
@@ -341,7 +338,7 @@ def debt_slip_issue(request: HttpRequest, code: str, number: str, year: int) -> 
     slip = _attempt(request, services.debt_slip_issue, statement=found)
     if slip is None:
         return back
-    messages.success(request, f"برگ بدهی شماره {fa(slip.number)} به مبلغ {fa_rials(slip.amount)} ریال صادر شد.")
+    messages.success(request, f"برگ بدهی شماره {fa(slip.number)} به مبلغ {rials(slip.amount)} ریال صادر شد.")
     return redirect("branches:debt_slip", code=branch.code, number=slip.number)
 
 

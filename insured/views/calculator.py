@@ -16,11 +16,10 @@ from django.views.decorators.http import require_safe
 from insured import ledger, rules
 from insured.forms import BY_MONTHLY_WAGE, CalculatorForm
 from insured.models import RateCode, WageTable
-from insured.rules import fa
 from samt.errors import DomainError
+from samt.formatting import fa_decimal, rials
+from samt.formatting import fa_digits as fa
 from samt.jalali import JalaliMonth
-from samt.persian import to_persian_digits
-from samt.templatetags.samt_format import rials
 
 # A monthly minimum wage is quoted as thirty times the daily one, whatever the length of the month.
 MONTHLY_WAGE_DAYS = 30
@@ -157,7 +156,3 @@ def explain(line: rules.MonthLine) -> ExplainedLine:
     return ExplainedLine(line=line, base=base, premium=premium, treatment=treatment, amount=amount)
 
 
-def fa_decimal(value: Decimal) -> str:
-    """1234567.50 → "۱٬۲۳۴٬۵۶۷٫۵": Persian digits and separators, no trailing zeros."""
-    text = format(value.normalize(), ",f")
-    return to_persian_digits(text.replace(",", "\u066c").replace(".", "\u066b"))

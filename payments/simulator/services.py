@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from payments.simulator import fixtures
 from payments.simulator.models import DynamicPassword, Event, Scenario, Terminal, TestCard, Transaction
+from samt.formatting import rials
 from samt.identifiers import card_issuer
 from samt.jalali import TEHRAN
 from samt.persian import to_persian_digits
-from samt.templatetags.samt_format import rials
 
 Status = Transaction.Status
 

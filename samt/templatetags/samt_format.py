@@ -2,7 +2,8 @@
 
 {% load samt_format %} then {{ n|fa_digits }}, {{ amount|rials }}, {{ day|jdate }},
 {{ moment|jdatetime }}, {{ month|jmonth }}. None renders as an em dash; a value of the wrong
-type is returned unchanged rather than hidden, so the mistake shows on the page.
+type is returned unchanged rather than hidden, so the mistake shows on the page. The writing itself is
+samt.formatting's: these filters only wrap it for templates.
 """
 
 from __future__ import annotations
@@ -11,22 +12,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import jdatetime
 from django import template
 
-from samt.jalali import TEHRAN, JalaliMonth
-from samt.persian import to_persian_digits
+from samt import formatting
+from samt.formatting import EMPTY
+from samt.jalali import JalaliMonth
 
 register = template.Library()
-
-EMPTY = "—"
-THOUSANDS_SEPARATOR = "\u066c"  # ARABIC THOUSANDS SEPARATOR, the Persian one
 
 
 @register.filter(is_safe=True)
 def fa_digits(value: Any) -> str:
     """Any value, with ASCII digits shown as Persian digits."""
-    return EMPTY if value is None else to_persian_digits(value)
+    return EMPTY if value is None else formatting.fa_digits(value)
 
 
 @register.filter
@@ -37,7 +35,7 @@ def rials(value: Any) -> Any:
     amount = _whole_number(value)
     if amount is None:
         return value  # money is whole rials; a float or a fraction here is a bug to see
-    return to_persian_digits(f"{amount:,}".replace(",", THOUSANDS_SEPARATOR))
+    return formatting.rials(amount)
 
 
 @register.filter
@@ -45,12 +43,7 @@ def jdate(value: Any) -> Any:
     """A date, or a datetime seen in Tehran: "۱۴۰۵/۰۱/۰۱"."""
     if value is None:
         return EMPTY
-    if isinstance(value, datetime):
-        value = _in_tehran(value).date()
-    if not isinstance(value, date):
-        return value
-    day = jdatetime.date.fromgregorian(date=value)
-    return to_persian_digits(f"{day.year:04d}/{day.month:02d}/{day.day:02d}")
+    return formatting.jdate(value) if isinstance(value, date) else value
 
 
 @register.filter(name="jdatetime")
@@ -58,8 +51,7 @@ def jalali_datetime(value: Any) -> Any:
     """A datetime seen in Tehran: "۱۴۰۵/۰۱/۰۱ ساعت ۱۴:۰۵"."""
     if not isinstance(value, datetime):
         return jdate(value)
-    local = _in_tehran(value)
-    return f"{jdate(local)} ساعت {to_persian_digits(f'{local:%H:%M}')}"
+    return formatting.jdatetime_text(value)
 
 
 @register.filter
@@ -85,20 +77,12 @@ def _whole_number(value: Any) -> int | None:
     return None
 
 
-def _in_tehran(moment: datetime) -> datetime:
-    # Naive datetimes are shown as they are, as Django's own date filter does.
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment
-    return moment.astimezone(TEHRAN)
-
-
 @register.filter
 def fa_duration(value: Any) -> str:
     """A timedelta in whole minutes, in Persian: timedelta(minutes=15) → "۱۵ دقیقه"."""
     if not isinstance(value, timedelta):
         return ""
-    minutes = max(1, round(value.total_seconds() / 60))
-    return f"{to_persian_digits(minutes)} دقیقه"
+    return formatting.duration_minutes(value)
 
 
 @register.filter
@@ -106,9 +90,7 @@ def percent_bp(value: Any) -> str:
     """A rate in basis points as a Persian percentage: 1200 → "۱۲٪", 1250 → "۱۲٫۵٪"."""
     if not isinstance(value, int):
         return EMPTY if value is None else value
-    whole, hundredths = divmod(value, 100)
-    text = str(whole) if not hundredths else f"{whole}٫{hundredths:02d}".rstrip("0")
-    return f"{to_persian_digits(text)}٪"
+    return formatting.percent_bp(value)
 
 
 @register.filter
@@ -122,4 +104,5 @@ def fa_decimal(value: Any) -> str:
     """A decimal number with Persian digits and the Persian decimal separator: 1.35 → "۱٫۳۵"."""
     if value is None:
         return EMPTY
-    return to_persian_digits(str(value).replace(".", "٫"))
+    return formatting.fa_decimal(value) if isinstance(value, Decimal) else formatting.fa_digits(value)
+

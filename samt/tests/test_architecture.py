@@ -51,3 +51,18 @@ def test_the_psp_simulator_knows_no_portal_model():
                                                    re.MULTILINE):
             offences.append(path.relative_to(ROOT).as_posix())
     assert not offences, offences
+
+
+def test_only_the_presentation_layer_imports_template_tags():
+    """Formatting is samt.formatting's; a service, rule or selector that wants an amount or a date as text calls
+    it, never a template filter (whose lenient None-and-wrong-type handling would hide a bug in a message)."""
+    tag_import = re.compile(r"^\s*(?:from|import)\s+[a-z_.]*templatetags\b", re.MULTILINE)
+    offences = []
+    for app in FORBIDDEN:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/templatetags/" in relative or "/tests/" in relative or relative.endswith("/admin.py"):
+                continue
+            if tag_import.search(path.read_text(encoding="utf-8")):
+                offences.append(relative)
+    assert not offences, offences
