@@ -12,10 +12,11 @@ from insured.models import Contract, Slip
 from insured.slips import slip_issue
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from payments.gateways import http
+from payments.gateways.mellat import MellatGateway
 from payments.gateways.sep import SepGateway
 from payments.simulator import fixtures
 from payments.simulator.models import Terminal
-from payments.tests.simulator_client import SIMULATOR_BASE_URL, SimulatorTransport
+from payments.tests.simulator_client import SIMULATOR_BASE_URL, SimulatorTransport, gateways_setting
 from samt.actors import Actor
 from samt.jalali import JalaliMonth as M
 from samt.models import Branch, User
@@ -33,9 +34,10 @@ def psp(db) -> Terminal:
 
 @pytest.fixture
 def transport(psp: Terminal, monkeypatch: pytest.MonkeyPatch) -> SimulatorTransport:
-    """Every request the adapter makes goes to the simulator's views through a Django test client."""
+    """Every request the adapters make goes to the simulator's views through a Django test client."""
     routed = SimulatorTransport(Client())
     monkeypatch.setattr(http, "post_json", routed)
+    monkeypatch.setattr(http, "post_xml", routed.post_xml)
     monkeypatch.setattr(http, "get_json", routed.get_json)
     return routed
 
@@ -46,10 +48,16 @@ def sep(transport: SimulatorTransport) -> SepGateway:
 
 
 @pytest.fixture
+def mellat(transport: SimulatorTransport) -> MellatGateway:
+    return MellatGateway(base_url=SIMULATOR_BASE_URL, terminal_id=fixtures.MELLAT_TERMINAL_ID,
+                         username=fixtures.MELLAT_USERNAME, password=fixtures.MELLAT_PASSWORD, timeout_seconds=5)
+
+
+@pytest.fixture
 def portal_gateway(settings, transport: SimulatorTransport) -> SimulatorTransport:
-    """The portal's own adapter (settings.SAMT_PAYMENT_GATEWAY) pointed at the simulator in this process."""
-    settings.SAMT_PAYMENT_GATEWAY = {**settings.SAMT_PAYMENT_GATEWAY, "BASE_URL": SIMULATOR_BASE_URL,
-                                     "TERMINAL_ID": fixtures.TERMINAL_ID}
+    """The portal's own adapters (settings.SAMT_PAYMENT_GATEWAYS) pointed at the simulator in this process:
+    SEP first, Mellat standing by."""
+    settings.SAMT_PAYMENT_GATEWAYS = gateways_setting("sep", "mellat")
     return transport
 
 

@@ -34,7 +34,7 @@ CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
 
 
 class PaymentAttempt(models.Model):
-    order_id = models.CharField("شماره سفارش (ResNum)", max_length=20, unique=True)
+    order_id = models.CharField("شماره سفارش", max_length=20, unique=True)
     # Keys the result page, so a payer who returns after their session ended still sees their outcome,
     # while sequential order numbers reveal nobody else's.
     public_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -46,7 +46,7 @@ class PaymentAttempt(models.Model):
     state = models.CharField("وضعیت", max_length=16, choices=State.choices, default=State.CREATED)
     failure_reason = models.CharField("علت", max_length=255, blank=True)
     token = models.CharField(max_length=64, blank=True)
-    bank_ref = models.CharField("شماره مرجع بانک (RefNum)", max_length=64, blank=True)
+    bank_ref = models.CharField("شماره مرجع بانک", max_length=64, blank=True)
     rrn = models.CharField("شماره مرجع شبکه (RRN)", max_length=32, blank=True)
     trace_no = models.CharField("شماره پیگیری", max_length=32, blank=True)
     masked_pan = models.CharField("کارت", max_length=32, blank=True)
@@ -55,6 +55,9 @@ class PaymentAttempt(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When the PSP was asked to deposit the verified money (some PSPs deposit nothing until asked); empty on a
+    # succeeded attempt means the reconciler still has to ask.
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "تلاش پرداخت"
@@ -108,3 +111,24 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.kind} {self.name}"
+
+
+class GatewayHealth(models.Model):
+    """How a gateway's token service has been doing, shared by every app server: a gateway whose token requests
+    failed several times in a row is skipped until `cooling_until`, so payers go straight to the next one."""
+
+    psp = models.CharField("درگاه", max_length=16)
+    terminal_id = models.CharField("پایانه", max_length=32)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    cooling_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_failure = models.CharField(max_length=255, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "وضعیت درگاه"
+        verbose_name_plural = "وضعیت درگاه‌ها"
+        constraints = [models.UniqueConstraint(fields=["psp", "terminal_id"], name="one_health_row_per_gateway")]
+
+    def __str__(self) -> str:
+        return f"{self.psp}/{self.terminal_id}"

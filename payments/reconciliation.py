@@ -1,6 +1,6 @@
 """The daily report reconciliation (payments.md §8, "Settlement reconciliation"): the PSP's list of our
 terminal's transactions on a day, matched by bank reference (RefNum) with our SUCCEEDED attempts of that day,
-in both directions.
+in both directions, once for each configured PSP terminal.
 
 - verified at the bank, not credited here: money taken from a payer for a slip we did not credit (a verify
   whose answer never reached us and was given up, a bug, a payment a person must refund or credit);
@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 
 from payments.gateways.base import PaymentGateway, ReportLine, ReportState
-from payments.gateways.registry import get_gateway
+from payments.gateways.registry import configured_gateways
 from payments.models import PaymentAttempt, State
 from samt.actors import Actor
 from samt.audit import audit_record
@@ -65,6 +65,7 @@ class Row:
 @dataclass(frozen=True)
 class Report:
     day: date
+    psp: str
     terminal_id: str
     rows: list[Row] = field(default_factory=list)
     unverified_at_bank: int = 0  # paid, not verified yet: the reconciler's business, or the PSP gives it back
@@ -91,9 +92,13 @@ def parse_day(text: str) -> date:
         raise ValueError(DAY_INVALID) from None
 
 
-def report_build(day: date, *, gateway: PaymentGateway | None = None) -> Report:
-    """Compare the PSP's list for `day` with our ledger. Raises GatewayError when the PSP cannot be read."""
-    gateway = gateway or get_gateway()
+def report_gateways() -> list[PaymentGateway]:
+    """Every configured gateway: the daily report runs once per PSP terminal."""
+    return [entry.gateway for entry in configured_gateways()]
+
+
+def report_build(day: date, *, gateway: PaymentGateway) -> Report:
+    """Compare one PSP's list for `day` with our ledger. Raises GatewayError when the PSP cannot be read."""
     lines = gateway.transactions(day)
     start = datetime.combine(day, time.min, tzinfo=TEHRAN)
     ours = PaymentAttempt.objects.filter(psp=gateway.name, terminal_id=gateway.terminal_id)
@@ -105,13 +110,14 @@ def report_build(day: date, *, gateway: PaymentGateway | None = None) -> Report:
     rows += [_ours_side(attempt, by_ref.get(ref_num)) for ref_num, attempt in succeeded.items()
              if ref_num not in verified]
     unverified = sum(1 for line in lines if line.state == ReportState.PAID_UNVERIFIED)
-    return Report(day=day, terminal_id=gateway.terminal_id, rows=rows, unverified_at_bank=unverified)
+    return Report(day=day, psp=gateway.name, terminal_id=gateway.terminal_id, rows=rows,
+                  unverified_at_bank=unverified)
 
 
 def _ours_for(ours, line: ReportLine) -> PaymentAttempt | None:
     """Our attempt for a bank line: by its reference, else by our order number (an attempt that never got as
     far as storing the reference)."""
-    return ours.filter(bank_ref=line.ref_num).first() or ours.filter(order_id=line.res_num).first()
+    return ours.filter(bank_ref=line.ref_num).first() or ours.filter(order_id=line.order_id).first()
 
 
 def _bank_side(line: ReportLine, attempt: PaymentAttempt | None) -> Row:
@@ -122,7 +128,7 @@ def _bank_side(line: ReportLine, attempt: PaymentAttempt | None) -> Row:
         kind = Finding.AMOUNT_DIFFERS
     else:
         kind = ""
-    return Row(kind=kind, ref_num=line.ref_num or "", order_id=line.res_num, amount_bank=taken,
+    return Row(kind=kind, ref_num=line.ref_num or "", order_id=line.order_id, amount_bank=taken,
                amount_here=attempt.amount_rial if attempt else None, state_bank=str(line.state),
                state_here=attempt.state if attempt else "absent")
 
@@ -137,7 +143,7 @@ def report_record(report: Report) -> None:
     """One audit event per run: what was compared and what did not match."""
     with transaction.atomic():
         audit_record(actor=Actor.system("reconcile_report"), action="payment.reconcile_report",
-                     after={"day": report.day.isoformat(), "terminal_id": report.terminal_id,
+                     after={"day": report.day.isoformat(), "psp": report.psp, "terminal_id": report.terminal_id,
                             "matched": report.matched, "mismatches": len(report.findings),
                             "unverified_at_bank": report.unverified_at_bank,
                             "findings": [row.as_dict() for row in report.findings[:100]]})

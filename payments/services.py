@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from insured.models import DebtSlip, DebtSlipStatus, Slip, SlipStatus
@@ -26,7 +27,9 @@ from insured.services import debt_slip_mark_paid
 from insured.slips import slip_mark_paid
 from payments import messages as text
 from payments.checks import referrer_policy_problem
+from payments.gateways import registry
 from payments.gateways.base import (
+    CallbackHint,
     GatewayError,
     PaymentGateway,
     PermanentGatewayError,
@@ -34,11 +37,12 @@ from payments.gateways.base import (
     ReceiptState,
     RetryableGatewayError,
     TokenRequest,
+    TokenResult,
     VerifyOutcome,
     VerifyResult,
 )
-from payments.gateways.registry import get_gateway
 from payments.models import PaymentAttempt, PaymentEvent, State
+from payments.routing import gateway_record_failure, gateway_record_success, payment_route
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
@@ -110,34 +114,57 @@ def _move(attempt: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], 
 @dataclass(frozen=True)
 class Started:
     attempt: PaymentAttempt
-    redirect: Any  # payments.gateways.base.BrowserRedirect, or None when the PSP refused the token
+    redirect: Any  # payments.gateways.base.BrowserRedirect, or None when no gateway gave a token
+
+
+def gateway_for(attempt: PaymentAttempt) -> PaymentGateway:
+    """The adapter of the PSP and terminal the attempt started at: it is always finished there."""
+    return registry.gateway_for(attempt.psp, attempt.terminal_id)
 
 
 def payment_start(*, actor: Actor, payable: Slip | DebtSlip, callback_url: Callable[[str], str],
                   cell_number: str | None = None) -> Started:
-    gateway = get_gateway()
-    attempt = _create_attempt(actor, payable, gateway)
+    """A token from the first gateway of the route; if it gives no answer (timeout, 5xx), one more try at the
+    next gateway as a new attempt with a new order number, so no order number ever reaches two PSPs. The
+    first attempt is failed before the second is created: a slip never has two unresolved attempts."""
+    route = payment_route()
+    attempt = _create_attempt(actor, payable, route[0])
     # A Referer the PSP will not get is a configuration error: fail here, at token time, not on the card page.
     problem = referrer_policy_problem(getattr(settings, "SECURE_REFERRER_POLICY", None))
     if problem:
         record_event(attempt, PaymentEvent.Kind.PSP_ERROR, "referrer_policy", {"message": problem})
         return Started(_refused(attempt, problem), None)
+    started, retry_elsewhere = _token(attempt, route[0], callback_url, cell_number)
+    if retry_elsewhere and len(route) > 1:
+        following = _create_attempt(actor, payable, route[1])
+        record_event(following, PaymentEvent.Kind.TRANSITION, "failover",
+                     {"from_order": attempt.order_id, "from_psp": attempt.psp, "to_psp": following.psp})
+        started, _ = _token(following, route[1], callback_url, cell_number)
+    return started
+
+
+def _token(attempt: PaymentAttempt, gateway: PaymentGateway, callback_url: Callable[[str], str],
+           cell_number: str | None) -> tuple[Started, bool]:
+    """The token request of one attempt; the flag says whether another gateway may be tried."""
     request = TokenRequest(order_id=attempt.order_id, amount_rial=attempt.amount_rial,
                            redirect_url=callback_url(attempt.order_id), cell_number=cell_number)
     record_event(attempt, PaymentEvent.Kind.PSP_CALL, "token", {"amount": request.amount_rial})
     try:
-        result = gateway.request_token(request)
+        result: TokenResult = gateway.request_token(request)
     except PermanentGatewayError as error:
         # IP not registered, terminal unknown or disabled, bad parameters: the same call fails until someone
         # fixes the configuration, so an administrator must hear of it (F12).
         record_event(attempt, PaymentEvent.Kind.PSP_ERROR, "token", {"message": error.message, "raw": error.raw})
-        return Started(_refused(attempt, error.message), None)
+        gateway_record_failure(gateway, error.message)
+        return Started(_refused(attempt, error.message), None), False
     except GatewayError as error:
         record_event(attempt, PaymentEvent.Kind.PSP_ERROR, "token", {"message": error.message, "raw": error.raw})
-        logger.warning("payment %s: no token from the PSP: %s", attempt.order_id, error.message)
-        return Started(_move(attempt, State.FAILED, failure_reason=text.BANK_UNAVAILABLE), None)
+        logger.warning("payment %s: no token from %s: %s", attempt.order_id, attempt.psp, error.message)
+        gateway_record_failure(gateway, error.message)
+        return Started(_move(attempt, State.FAILED, failure_reason=text.BANK_UNAVAILABLE), None), True
+    gateway_record_success(gateway)
     record_event(attempt, PaymentEvent.Kind.PSP_ANSWER, "token", dict(result.raw))
-    return Started(_move(attempt, State.REDIRECTED, token=result.token), result.redirect)
+    return Started(_move(attempt, State.REDIRECTED, token=result.token), result.redirect), False
 
 
 def _refused(attempt: PaymentAttempt, reason: str) -> PaymentAttempt:
@@ -174,7 +201,7 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
 
 
 def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> PaymentAttempt:
-    gateway = get_gateway()
+    gateway = gateway_for(attempt)
     now = now or timezone.now()
     attempt.refresh_from_db()
     try:
@@ -184,9 +211,23 @@ def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> Pa
             attempt = _verify(attempt, gateway, now)
         if attempt.state == State.REVERSE_PENDING:
             attempt = _reverse(attempt, gateway, now)
+        if attempt.state == State.SUCCEEDED and attempt.settled_at is None:
+            attempt = _settle(attempt, gateway)
     except StaleMove:
         attempt.refresh_from_db()
     return attempt
+
+
+def payment_record_hint(attempt: PaymentAttempt, hint: CallbackHint) -> None:
+    """What a callback for this attempt's own token said, kept for every later driver (the reconciler
+    included): for a PSP with no lookup by token, it is the only source of the bank's reference."""
+    record_event(attempt, PaymentEvent.Kind.CALLBACK, "hint", hint.as_dict())
+
+
+def _latest_hint(attempt: PaymentAttempt) -> CallbackHint | None:
+    event = (PaymentEvent.objects.filter(attempt=attempt, kind=PaymentEvent.Kind.CALLBACK, name="hint")
+             .order_by("-at", "-id").first())
+    return CallbackHint.from_dict(event.data) if event is not None else None
 
 
 def _gives_up_at(attempt: PaymentAttempt, gateway: PaymentGateway) -> datetime:
@@ -209,15 +250,12 @@ def _ask(attempt: PaymentAttempt, name: str, call: Callable[[], Any]) -> Any:
     return answer
 
 
-# SEP's status number for "the payer's session ended before they paid" (SessionIsNull, v3.3 p.13).
-SESSION_IS_NULL = 4
-
-
 def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
     if attempt.state == State.REDIRECTED:
         attempt = _move(attempt, State.CHECKING)
     try:
-        receipt: ReceiptResult = _ask(attempt, "receipt", lambda: gateway.receipt(token=attempt.token))
+        hint = _latest_hint(attempt)
+        receipt: ReceiptResult = _ask(attempt, "receipt", lambda: gateway.receipt(token=attempt.token, hint=hint))
     except GatewayError:
         if now > attempt.created_at + gateway.receipt_window + CLOCK_GRACE:
             # We never verified it, so by now the PSP has given any money back by itself (F9).
@@ -227,9 +265,15 @@ def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> P
         if now > attempt.created_at + gateway.token_lifetime + CLOCK_GRACE:
             return _move(attempt, State.EXPIRED, failure_reason=text.TOKEN_EXPIRED)
         return _move(attempt, State.REDIRECTED)
+    if receipt.state == ReceiptState.UNKNOWABLE:
+        # No callback, and no way to ask: once the payer's time and the verify window have both passed, the
+        # PSP has given back anything taken, and nothing can make this attempt succeed any more (F1).
+        if now > attempt.created_at + gateway.token_lifetime + gateway.verify_window + CLOCK_GRACE:
+            return _move(attempt, State.EXPIRED, failure_reason=text.EXPIRED_UNCONFIRMED)
+        return _move(attempt, State.REDIRECTED)
     if receipt.state == ReceiptState.CANCELED:
         return _move(attempt, State.FAILED, failure_reason=text.CANCELED)
-    if receipt.state == ReceiptState.FAILED and receipt.status == SESSION_IS_NULL:
+    if receipt.state == ReceiptState.SESSION_ENDED:
         return _move(attempt, State.EXPIRED, failure_reason=text.TOKEN_EXPIRED)
     if receipt.state == ReceiptState.FAILED:
         return _move(attempt, State.FAILED, failure_reason=text.BANK_DECLINED)
@@ -247,9 +291,10 @@ def _receipt_mismatch(attempt: PaymentAttempt, receipt: ReceiptResult, gateway: 
     """What in the PSP's own answer does not fit our frozen attempt (receipt substitution, tampering)."""
     if receipt.terminal_id != gateway.terminal_id:
         return "terminal"
-    if receipt.res_num != attempt.order_id or receipt.token != attempt.token:
+    if receipt.order_id != attempt.order_id or receipt.token != attempt.token:
         return "order"
-    if receipt.amount != attempt.amount_rial or receipt.affective_amount != attempt.amount_rial:
+    amount_checked = receipt.amount is not None or not receipt.amount_bound_to_token
+    if amount_checked and (receipt.amount != attempt.amount_rial or receipt.affective_amount != attempt.amount_rial):
         return "amount"
     if not receipt.ref_num:
         return "no reference"
@@ -296,8 +341,10 @@ def _payable_already_paid(attempt: PaymentAttempt) -> bool:
 
 
 def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
+    # After a lost answer, ask what became of it (a PSP with an inquiry call answers without a second verify).
+    ask = gateway.inquire if attempt.state == State.VERIFY_UNKNOWN else gateway.verify
     try:
-        result: VerifyResult = _ask(attempt, "verify", lambda: gateway.verify(attempt.bank_ref))
+        result: VerifyResult = _ask(attempt, "verify", lambda: ask(attempt.bank_ref, order_id=attempt.order_id))
     except GatewayError as error:
         # No answer (it may have been verified) or a refusal someone must fix (terminal, IP): never call this
         # failed; ask the same question again inside the window (F8), and hand it to a person after it.
@@ -371,9 +418,25 @@ def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetim
                  after={"order_id": attempt.order_id, "bank_ref": attempt.bank_ref, "amount": attempt.amount_rial})
 
 
+def _settle(attempt: PaymentAttempt, gateway: PaymentGateway) -> PaymentAttempt:
+    """Ask for the credited money to be deposited. The slip is paid either way; an unanswered or refused
+    settle is asked again by the reconciler (F10), and a refusal is on the audit trail for a person."""
+    try:
+        result = _ask(attempt, "settle", lambda: gateway.settle(attempt.bank_ref, order_id=attempt.order_id))
+    except GatewayError:
+        return attempt
+    if not result.succeeded:
+        _alert(attempt, "payment.settle_failed", {"code": result.code, "ref_num": attempt.bank_ref})
+        return attempt
+    with transaction.atomic():
+        PaymentAttempt.objects.filter(pk=attempt.pk, settled_at=None).update(settled_at=timezone.now())
+    attempt.refresh_from_db()
+    return attempt
+
+
 def _reverse(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
     try:
-        result = _ask(attempt, "reverse", lambda: gateway.reverse(attempt.bank_ref))
+        result = _ask(attempt, "reverse", lambda: gateway.reverse(attempt.bank_ref, order_id=attempt.order_id))
     except RetryableGatewayError as error:
         if now > _gives_up_at(attempt, gateway):
             return _to_review(attempt, {"why": error.message})
@@ -406,13 +469,14 @@ def _alert(attempt: PaymentAttempt, action: str, details: dict[str, Any]) -> Non
 # The reconciler ---------------------------------------------------------------------------------------------
 
 UNFINISHED = [State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN, State.REVERSE_PENDING]
+UNSETTLED = Q(state=State.SUCCEEDED, settled_at=None)
 
 
 def payment_reconcile(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
                       ) -> dict[str, int]:
     """Drives every unfinished attempt that has been quiet for `older_than` through the callback's path."""
     now = now or timezone.now()
-    quiet = PaymentAttempt.objects.filter(state__in=UNFINISHED, updated_at__lte=now - older_than)
+    quiet = PaymentAttempt.objects.filter(Q(state__in=UNFINISHED) | UNSETTLED, updated_at__lte=now - older_than)
     outcome: dict[str, int] = {}
     for pk in list(quiet.order_by("created_at", "id").values_list("pk", flat=True)):
         try:

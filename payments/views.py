@@ -16,10 +16,9 @@ from insured.models import DebtSlip, Slip
 from insured.slip_documents import slip_context
 from payments import messages as text
 from payments.gateways.base import GatewayError
-from payments.gateways.registry import get_gateway
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
-from payments.services import payment_drive, payment_start, record_event
+from payments.services import gateway_for, payment_drive, payment_record_hint, payment_start, record_event
 from samt.access import get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
@@ -92,7 +91,7 @@ def callback(request: HttpRequest, order_id: str) -> HttpResponse:
     # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
     record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method, {"fields": callback_record(fields)})
     try:
-        hint = get_gateway().parse_callback(fields)
+        hint = gateway_for(attempt).parse_callback(fields)
     except GatewayError as error:
         # Junk or no keys (a forger, a truncated redirect): our own token is all we need to ask the PSP.
         record_event(attempt, PaymentEvent.Kind.CALLBACK, "unreadable", {"message": error.message})
@@ -100,6 +99,8 @@ def callback(request: HttpRequest, order_id: str) -> HttpResponse:
         if hint.token and hint.token != attempt.token:
             # A callback naming another token is someone else's payment or a forgery: look at ours only.
             record_event(attempt, PaymentEvent.Kind.CALLBACK, "token_mismatch", {"token": hint.token})
+        else:
+            payment_record_hint(attempt, hint)
     payment_drive(attempt)
     return redirect("payments:result", public_key=attempt.public_key, permanent=False)
 

@@ -199,15 +199,36 @@ SAMT_SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 10)
 # The outbox page shows every stored SMS, so it exists only where messages are fake.
 SAMT_SMS_OUTBOX_PAGE = env_bool("SMS_OUTBOX_PAGE", DEBUG)
 
-# Payments: the gateway adapter and its terminal. In development the default is our own PSP simulator, served
-# by this same process under /psp/; set PSP_BASE_URL (e.g. https://sep.shaparak.ir) and PSP_TERMINAL_ID to go live.
-SAMT_PAYMENT_GATEWAY = {
-    "ADAPTER": "payments.gateways.sep.SepGateway",
-    "BASE_URL": env_str("PSP_BASE_URL", "http://127.0.0.1:8000/psp" if DEBUG else ""),
-    "TERMINAL_ID": env_str("PSP_TERMINAL_ID", "10012345" if DEBUG else ""),
-    "TIMEOUT_SECONDS": env_int("PSP_TIMEOUT_SECONDS", 10),
-    # The PSP's transaction report for reconcile_report; empty means the simulator's path under BASE_URL.
-    "REPORT_URL": env_str("PSP_REPORT_URL", ""),
+# Payments: the gateway adapters, in failover order, each with its WEIGHT (share of first attempts; 0 = standby).
+# In development the default is our own PSP simulator, served by this same process under /psp/, with a terminal
+# of each PSP; set PSP_BASE_URL and PSP_TERMINAL_ID (and PSP2_*) to go live. The second gateway is configured
+# only when its terminal is, so production runs on one until a second contract is signed.
+SAMT_PAYMENT_GATEWAYS = [
+    {
+        "ADAPTER": env_str("PSP_ADAPTER", "payments.gateways.sep.SepGateway"),
+        "WEIGHT": env_int("PSP_WEIGHT", 1),
+        "BASE_URL": env_str("PSP_BASE_URL", "http://127.0.0.1:8000/psp" if DEBUG else ""),
+        "TERMINAL_ID": env_str("PSP_TERMINAL_ID", "10012345" if DEBUG else ""),
+        "TIMEOUT_SECONDS": env_int("PSP_TIMEOUT_SECONDS", 10),
+        # The PSP's transaction report for reconcile_report; empty means the simulator's path under BASE_URL.
+        "REPORT_URL": env_str("PSP_REPORT_URL", ""),
+    },
+]
+if env_str("PSP2_TERMINAL_ID", "20012345" if DEBUG else ""):
+    SAMT_PAYMENT_GATEWAYS.append({
+        "ADAPTER": env_str("PSP2_ADAPTER", "payments.gateways.mellat.MellatGateway"),
+        "WEIGHT": env_int("PSP2_WEIGHT", 0),
+        "BASE_URL": env_str("PSP2_BASE_URL", "http://127.0.0.1:8000/psp" if DEBUG else ""),
+        "TERMINAL_ID": env_str("PSP2_TERMINAL_ID", "20012345" if DEBUG else ""),
+        "USERNAME": env_str("PSP2_USERNAME", "samt" if DEBUG else ""),
+        "PASSWORD": env_str("PSP2_PASSWORD", "samt-simulator" if DEBUG else ""),
+        "TIMEOUT_SECONDS": env_int("PSP_TIMEOUT_SECONDS", 10),
+        "REPORT_URL": env_str("PSP2_REPORT_URL", ""),
+    })
+# A gateway whose token service failed this many times in a row is skipped for the cool-off period.
+SAMT_PAYMENT_FAILOVER = {
+    "FAILURES_BEFORE_COOL_OFF": env_int("PSP_FAILURES_BEFORE_COOL_OFF", 3),
+    "COOL_OFF_SECONDS": env_int("PSP_COOL_OFF_SECONDS", 300),
 }
 # The simulator approves made-up cards: a system check refuses to let it run without DEBUG.
 SAMT_PSP_SIMULATOR = env_bool("PSP_SIMULATOR", DEBUG)

@@ -81,7 +81,8 @@ def read_code_from_the_outbox(browser, live_server, mobile: str) -> str:
 
 def pay_at_the_counter(page, live_server, settings, slip: Slip) -> None:
     """The operator starts the payment; the insured types their own card on the PSP's page."""
-    settings.SAMT_PAYMENT_GATEWAY = {**settings.SAMT_PAYMENT_GATEWAY, "BASE_URL": f"{live_server.url}/psp"}
+    settings.SAMT_PAYMENT_GATEWAYS = [{**entry, "BASE_URL": f"{live_server.url}/psp"}
+                                      for entry in settings.SAMT_PAYMENT_GATEWAYS]
     with page.expect_navigation(url=re.compile(r".*/psp/.*")):
         page.get_by_role("button", name=re.compile("پرداخت حق بیمه با کارت")).click()
     page.wait_for_selector("#id_pan")

@@ -71,10 +71,29 @@ class TokenResult:
 
 @dataclass(frozen=True)
 class CallbackHint:
-    """What the browser brought back. Only a hint: "go and ask the PSP about this token" (payments.md §6)."""
+    """What the browser brought back. Only a hint: "go and ask the PSP about this token" (payments.md §6).
+
+    A PSP that offers no lookup by token (one that needs the bank reference the callback carries) reads the
+    rest from here; whatever it reads, the caller still compares order, token and amount with its own copy.
+    """
 
     token: str | None
     ref_num: str | None
+    order_id: str | None = None
+    result_code: str | None = None  # the PSP's own code for what the payer did on its page
+    masked_pan: str | None = None
+    amount: int | None = None  # informational: taken from the browser, never trusted alone
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"token": self.token, "ref_num": self.ref_num, "order_id": self.order_id,
+                "result_code": self.result_code, "masked_pan": self.masked_pan, "amount": self.amount}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CallbackHint:
+        amount = data.get("amount")
+        return cls(token=data.get("token"), ref_num=data.get("ref_num"), order_id=data.get("order_id"),
+                   result_code=data.get("result_code"), masked_pan=data.get("masked_pan"),
+                   amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None)
 
 
 class ReceiptState(StrEnum):
@@ -82,7 +101,11 @@ class ReceiptState(StrEnum):
     OK = "ok"  # paid at the PSP; still needs verify, or the money goes back
     CANCELED = "canceled"
     FAILED = "failed"
+    SESSION_ENDED = "session_ended"  # the payer's time on the card page ran out before they paid
     NOT_FOUND = "not_found"  # unknown, already verified/reversed, or the lookup window has passed
+    # The PSP offers no lookup without the keys only its callback carries, and no callback has come: wait,
+    # and once the verify window has passed the PSP has given any money back by itself.
+    UNKNOWABLE = "unknowable"
 
 
 @dataclass(frozen=True)
@@ -91,7 +114,7 @@ class ReceiptResult:
     status: int | None = None  # the PSP's own status number, for the events log
     token: str | None = None
     ref_num: str | None = None
-    res_num: str | None = None
+    order_id: str | None = None
     terminal_id: str | None = None
     amount: int | None = None
     affective_amount: int | None = None
@@ -99,6 +122,9 @@ class ReceiptResult:
     trace_no: str | None = None
     masked_pan: str | None = None
     hashed_pan: str | None = None
+    # The PSP fixed the amount when it issued the token and checks it itself; a missing amount in this
+    # answer is then no mismatch (one that is present must still equal ours).
+    amount_bound_to_token: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -157,6 +183,23 @@ class ReverseResult:
         return self.outcome in (ReverseOutcome.REVERSED, ReverseOutcome.ALREADY_REVERSED)
 
 
+class SettleOutcome(StrEnum):
+    SETTLED = "settled"  # deposit requested (or the PSP deposits verified payments by itself)
+    ALREADY_SETTLED = "already_settled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    outcome: SettleOutcome
+    code: int
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in (SettleOutcome.SETTLED, SettleOutcome.ALREADY_SETTLED)
+
+
 class ReportState(StrEnum):
     """A transaction's standing in the PSP's own report (payments.md §8, settlement reconciliation)."""
 
@@ -172,7 +215,7 @@ class ReportLine:
     """One transaction of a day as the PSP lists it for our terminal."""
 
     state: ReportState
-    res_num: str
+    order_id: str
     amount: int
     token: str | None = None
     ref_num: str | None = None
@@ -186,9 +229,13 @@ class ReportLine:
 
 
 class PaymentGateway(Protocol):
-    """One PSP terminal. The windows let the caller set its deadlines from the PSP's own rules."""
+    """One PSP terminal. The windows let the caller set its deadlines from the PSP's own rules.
 
-    name: str  # stored with each attempt, e.g. "sep"
+    `order_id` rides along on every follow-up call because some PSPs key a payment by our order and their
+    reference together; a PSP that needs only its reference ignores it.
+    """
+
+    name: str  # stored with each attempt as its PSP
     terminal_id: str
     token_lifetime: timedelta
     receipt_window: timedelta  # after the token
@@ -199,11 +246,20 @@ class PaymentGateway(Protocol):
 
     def parse_callback(self, data: Mapping[str, Any]) -> CallbackHint: ...
 
-    def receipt(self, *, token: str | None = None, ref_num: str | None = None) -> ReceiptResult: ...
+    def receipt(self, *, token: str | None = None, ref_num: str | None = None,
+                hint: CallbackHint | None = None) -> ReceiptResult: ...
 
-    def verify(self, ref_num: str) -> VerifyResult: ...
+    def verify(self, ref_num: str, *, order_id: str) -> VerifyResult: ...
 
-    def reverse(self, ref_num: str) -> ReverseResult: ...
+    def inquire(self, ref_num: str, *, order_id: str) -> VerifyResult:
+        """What became of a verify whose answer was lost; verifies if it never happened."""
+        ...
+
+    def settle(self, ref_num: str, *, order_id: str) -> SettleResult:
+        """Ask for the verified money to be deposited; a PSP that deposits by itself answers at once."""
+        ...
+
+    def reverse(self, ref_num: str, *, order_id: str) -> ReverseResult: ...
 
     def transactions(self, day: date) -> list[ReportLine]:
         """The PSP's list of our terminal's transactions created on `day` (Tehran), for the daily report."""

@@ -21,15 +21,20 @@ from payments.gateways.base import (
     ReceiptResult,
     ReceiptState,
     ReportLine,
-    ReportState,
     RetryableGatewayError,
     ReverseOutcome,
     ReverseResult,
+    SettleOutcome,
+    SettleResult,
     TokenRequest,
     TokenResult,
     VerifyOutcome,
     VerifyResult,
 )
+from payments.gateways.fields import as_int as _as_int
+from payments.gateways.fields import as_str as _as_str
+from payments.gateways.fields import lowered as _lowered
+from payments.gateways.simulator_report import default_url, read_report
 from samt.persian import normalize, to_persian_digits
 
 TOKEN_PATH = "/onlinepg/onlinepg"
@@ -37,9 +42,6 @@ PAYMENT_PAGE_PATH = "/OnlinePG/OnlinePG"
 RECEIPT_PATH = "/verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt"
 VERIFY_PATH = "/verifyTxnRandomSessionkey/ipg/VerifyTransaction"
 REVERSE_PATH = "/verifyTxnRandomSessionkey/ipg/ReverseTransaction"
-# SEP's report web service is enabled per terminal on request (SEP v3.3 §6); until SEP gives its address, the
-# report is read from the simulator's export, which is where this path points under the base URL.
-SIMULATOR_REPORT_PATH = "/control/api/terminals/{terminal_id}/transactions/"
 
 TOKEN_REFUSED = "بانک توکن پرداخت صادر نکرد (کد {code}): {reason}"
 RECEIPT_REFUSED = "بانک وضعیت پرداخت را اعلام نکرد (کد {code}): {reason}"
@@ -95,16 +97,6 @@ RECEIPT_STATES = {
     "failed": ReceiptState.FAILED,
 }
 
-REPORT_STATES = {
-    "verified": ReportState.VERIFIED,
-    "ok": ReportState.PAID_UNVERIFIED,
-    "reversed": ReportState.REVERSED,
-    "auto_reversed": ReportState.REVERSED,
-    "cancelled": ReportState.FAILED,
-    "failed": ReportState.FAILED,
-    "in_progress": ReportState.IN_PROGRESS,
-}
-
 # Tokens are 32 hex digits; RefNums are up to 50 characters of base64.
 _CALLBACK_KEY = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
 
@@ -123,7 +115,7 @@ class SepGateway:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = str(terminal_id)
         self.timeout_seconds = float(timeout_seconds)
-        self.report_url = report_url or self.base_url + SIMULATOR_REPORT_PATH.format(terminal_id=self.terminal_id)
+        self.report_url = report_url or default_url(self.base_url, self.terminal_id)
 
     # Token and redirect (§2.1, §2.2) ---------------------------------------------------------------------
 
@@ -166,7 +158,9 @@ class SepGateway:
 
     # Receipt service (§2.4) ------------------------------------------------------------------------------
 
-    def receipt(self, *, token: str | None = None, ref_num: str | None = None) -> ReceiptResult:
+    def receipt(self, *, token: str | None = None, ref_num: str | None = None,
+                hint: CallbackHint | None = None) -> ReceiptResult:
+        """By token or RefNum alone: SEP's own answer is the record, so the callback's hint is not needed."""
         if (token is None) == (ref_num is None):
             raise ValueError("give exactly one of token and ref_num")
         key = {"Token": token} if token is not None else {"RefNum": ref_num}
@@ -184,7 +178,7 @@ class SepGateway:
 
     # Verify and reverse (§2.5, §2.6) ---------------------------------------------------------------------
 
-    def verify(self, ref_num: str) -> VerifyResult:
+    def verify(self, ref_num: str, *, order_id: str = "") -> VerifyResult:
         answer = self._post(VERIFY_PATH, self._by_ref_num(ref_num))
         code, description = self._result_code(answer)
         detail = _lowered(_lowered(answer).get("transactiondetail") or {})
@@ -204,7 +198,15 @@ class SepGateway:
             raw=answer,
         )
 
-    def reverse(self, ref_num: str) -> ReverseResult:
+    def inquire(self, ref_num: str, *, order_id: str = "") -> VerifyResult:
+        """SEP has no separate inquiry: a repeated verify is safe and answers 2 if the first one was done."""
+        return self.verify(ref_num, order_id=order_id)
+
+    def settle(self, ref_num: str, *, order_id: str = "") -> SettleResult:
+        """SEP deposits a verified payment by itself (v3.3 §2 step 5): there is no settle call to make."""
+        return SettleResult(outcome=SettleOutcome.SETTLED, code=0)
+
+    def reverse(self, ref_num: str, *, order_id: str = "") -> ReverseResult:
         answer = self._post(REVERSE_PATH, self._by_ref_num(ref_num))
         code, description = self._result_code(answer)
         outcome = REVERSE_OUTCOMES.get(code, ReverseOutcome.FAILED)
@@ -213,10 +215,7 @@ class SepGateway:
     # Transaction report (§8, settlement reconciliation) ----------------------------------------------------------
 
     def transactions(self, day: date) -> list[ReportLine]:
-        answer = http.get_json(self.report_url, params={"day": day.isoformat()}, timeout=self.timeout_seconds)
-        if not isinstance(answer, list):
-            raise RetryableGatewayError(UNREADABLE_ANSWER, raw=answer)
-        return [_report_line(item) for item in answer]
+        return read_report(self.report_url, day.isoformat(), timeout=self.timeout_seconds)
 
     def _by_ref_num(self, ref_num: str) -> dict[str, Any]:
         return {"RefNum": ref_num, "TerminalNumber": int(self.terminal_id)}
@@ -237,18 +236,26 @@ class SepGateway:
         return http.post_json(self.base_url + path, payload, timeout=self.timeout_seconds)
 
 
+# SEP's status number for "the payer's session ended before they paid" (SessionIsNull, v3.3 p.13).
+SESSION_IS_NULL = 4
+
+
 def _receipt_from(data: Mapping[str, Any], answer: Mapping[str, Any]) -> ReceiptResult:
     fields = _lowered(data)
     state = fields.get("state")
     state_key = state.lower() if isinstance(state, str) and not state.isdigit() else _as_int(state)
     if state_key not in RECEIPT_STATES:
         raise RetryableGatewayError(UNREADABLE_ANSWER, raw=answer)
+    status = _as_int(fields.get("status"))
+    receipt_state = RECEIPT_STATES[state_key]
+    if receipt_state == ReceiptState.FAILED and status == SESSION_IS_NULL:
+        receipt_state = ReceiptState.SESSION_ENDED
     return ReceiptResult(
-        state=RECEIPT_STATES[state_key],
-        status=_as_int(fields.get("status")),
+        state=receipt_state,
+        status=status,
         token=_as_str(fields.get("token")),
         ref_num=_as_str(fields.get("refnum")),
-        res_num=_as_str(fields.get("resnum")),
+        order_id=_as_str(fields.get("resnum")),
         terminal_id=_as_str(fields.get("terminalid")),
         amount=_as_int(fields.get("amount")),
         affective_amount=_as_int(fields.get("affectiveamount")),
@@ -258,33 +265,6 @@ def _receipt_from(data: Mapping[str, Any], answer: Mapping[str, Any]) -> Receipt
         hashed_pan=_as_str(fields.get("hashedcardnumber")),
         raw=answer,
     )
-
-
-def _report_line(item: Any) -> ReportLine:
-    fields = _lowered(item)
-    state = REPORT_STATES.get(str(fields.get("status", "")).lower())
-    amount = _as_int(fields.get("amount"))
-    if state is None or amount is None or not fields.get("res_num"):
-        raise RetryableGatewayError(UNREADABLE_ANSWER, raw=item)
-    return ReportLine(
-        state=state,
-        res_num=str(fields["res_num"]),
-        amount=amount,
-        token=_as_str(fields.get("token")),
-        ref_num=_as_str(fields.get("ref_num")),
-        affective_amount=_as_int(fields.get("affective_amount")),
-        rrn=_as_str(fields.get("rrn")),
-        trace_no=_as_str(fields.get("trace_no")),
-        masked_pan=_as_str(fields.get("masked_pan")),
-        paid_at=_as_str(fields.get("paid_at")),
-        verified_at=_as_str(fields.get("verified_at")),
-        raw={key: value for key, value in fields.items() if key in _REPORT_KEPT},
-    )
-
-
-# What of a report line is worth keeping beside the parsed fields (not the simulator's card balance).
-_REPORT_KEPT = {"terminal_id", "status", "res_num", "ref_num", "amount", "affective_amount", "paid_at", "verified_at",
-                "reversed_at"}
 
 
 def _callback_key(value: Any, data: Mapping[str, Any]) -> str | None:
@@ -297,23 +277,3 @@ def _callback_key(value: Any, data: Mapping[str, Any]) -> str | None:
     if not _CALLBACK_KEY.fullmatch(text):
         raise PermanentGatewayError(CALLBACK_INVALID, raw=dict(data))
     return text
-
-
-def _lowered(mapping: Any) -> dict[str, Any]:
-    if not isinstance(mapping, Mapping):
-        return {}
-    return {str(key).lower(): value for key, value in mapping.items()}
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        return int(value)
-    return None
-
-
-def _as_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)

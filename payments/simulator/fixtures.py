@@ -1,4 +1,4 @@
-"""The simulator's standing data: one terminal and the test cards. Installed by a data migration and again by
+"""The simulator's standing data: a terminal per PSP and the test cards. Installed by a data migration and again by
 "reset", through whichever app registry the caller has (historical in the migration, live at run time)."""
 
 from __future__ import annotations
@@ -12,6 +12,16 @@ TERMINAL = {
     "callback_style": "v4.1",
     # The portal's server calls from the same machine in development; other addresses get code 8 / -106.
     "allowed_ips": "127.0.0.1,::1",
+}
+MELLAT_TERMINAL_ID = "20012345"
+MELLAT_USERNAME, MELLAT_PASSWORD = "samt", "samt-simulator"
+MELLAT_TERMINAL = {
+    "psp": "mellat",
+    "merchant_name": "سازمان تأمین اجتماعی",
+    "enabled": True,
+    "allowed_ips": "127.0.0.1,::1",
+    "username": MELLAT_USERNAME,
+    "password": MELLAT_PASSWORD,
 }
 
 # Valid Luhn numbers with real issuer prefixes (payments.md §1); expiry is Jalali. Balances in rials.
@@ -42,10 +52,18 @@ CARD_DEFAULTS = {"issuer_available": True, "issuer_delay_seconds": 0, "failed_pi
 
 
 def install(registry: Any) -> None:
-    """Create or restore the terminal, its scenario and the cards to their initial state."""
+    """Create or restore the terminals, their scenarios and the cards to their initial state.
+
+    The 0002 data migration calls this with a model from before terminals had a PSP; it gets the SEP terminal
+    only, and migration 0004 adds the Mellat one.
+    """
     terminal_model = registry.get_model("psp_simulator", "Terminal")
-    terminal, _ = terminal_model.objects.update_or_create(terminal_id=TERMINAL_ID, defaults=TERMINAL)
-    registry.get_model("psp_simulator", "Scenario").objects.get_or_create(terminal=terminal)
+    terminals = [(TERMINAL_ID, TERMINAL)]
+    if any(field.name == "psp" for field in terminal_model._meta.get_fields()):
+        terminals.append((MELLAT_TERMINAL_ID, MELLAT_TERMINAL))
+    for terminal_id, defaults in terminals:
+        terminal, _ = terminal_model.objects.update_or_create(terminal_id=terminal_id, defaults=defaults)
+        registry.get_model("psp_simulator", "Scenario").objects.get_or_create(terminal=terminal)
     card_model = registry.get_model("psp_simulator", "TestCard")
     for card in CARDS:
         card_model.objects.update_or_create(pan=card["pan"], defaults={**CARD_DEFAULTS, **card})

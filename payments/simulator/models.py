@@ -12,11 +12,17 @@ from django.db.models import Q
 
 
 class Terminal(models.Model):
+    class Psp(models.TextChoices):
+        SEP = "sep", "سامان (SEP، REST/JSON)"
+        MELLAT = "mellat", "به‌پرداخت ملت (SOAP)"
+
     class CallbackStyle(models.TextChoices):
         V41 = "v4.1", "نسخه ۴٫۱: GET با Token و RefNum"
         V33 = "v3.3", "نسخه ۳٫۳: POST با همه فیلدها"
 
-    # SEP sends TerminalId as text in the token call and TerminalNumber as Int64 elsewhere.
+    # Which protocol this terminal speaks: its own paths, fields, codes and windows.
+    psp = models.CharField(max_length=8, choices=Psp.choices, default=Psp.SEP)
+    # SEP sends TerminalId as text in the token call and TerminalNumber as Int64 elsewhere; Mellat a long.
     terminal_id = models.CharField(max_length=18, unique=True)
     merchant_name = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True)
@@ -24,6 +30,9 @@ class Terminal(models.Model):
     allowed_ips = models.CharField(
         max_length=300, blank=True, help_text="Comma-separated merchant server addresses; empty allows any."
     )
+    # Mellat's web-service credentials (userName, userPassword); SEP needs none.
+    username = models.CharField(max_length=50, blank=True)
+    password = models.CharField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["terminal_id"]
@@ -59,6 +68,8 @@ class Scenario(models.Model):
         MALFORMED_JSON = "malformed_json", "تأیید انجام شود، پاسخ JSON خراب"
 
     terminal = models.OneToOneField(Terminal, on_delete=models.CASCADE, primary_key=True, related_name="scenario")
+    # The PSP's token service is down (HTTP 503): the merchant should fail over to its next gateway.
+    token_unavailable = models.BooleanField(default=False)
     clock_offset_seconds = models.BigIntegerField(default=0)
     dynamic_password_seconds = models.PositiveIntegerField(default=120)
     callback_delay_seconds = models.PositiveIntegerField(default=0)
@@ -129,7 +140,8 @@ class Transaction(models.Model):
     redirect_url = models.CharField(max_length=2083)
     cell_number = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
-    # SEP's status number: 1 CanceledByUser, 2 OK, 3 Failed, 4 SessionIsNull; null while in progress.
+    # SEP's status number: 1 CanceledByUser, 2 OK, 3 Failed, 4 SessionIsNull; null while in progress (a Mellat
+    # terminal derives its ResCode from the status and the failure reason).
     sep_status = models.SmallIntegerField(null=True, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
@@ -138,6 +150,7 @@ class Transaction(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)  # Mellat: deposit requested after verify
     card = models.ForeignKey(TestCard, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions")
     masked_pan = models.CharField(max_length=16, blank=True)
     hashed_pan = models.CharField(max_length=64, blank=True)
@@ -149,7 +162,7 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # SEP: ResNum is unique per terminal; a repeat gets the same token back.
+            # ResNum / orderId is unique per terminal: SEP gives a repeat the same token back, Mellat refuses it.
             models.UniqueConstraint(fields=["terminal", "res_num"], name="psp_sim_res_num_once_per_terminal"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="psp_sim_amount_positive"),
             models.CheckConstraint(condition=Q(status__in=TransactionStatus.values), name="psp_sim_status_known"),

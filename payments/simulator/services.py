@@ -1,7 +1,8 @@
 """What the simulated PSP does: issue tokens, run the card page, verify, reverse, expire and auto-reverse.
 
-Windows follow SEP (payments.md §2): token 20 min by default, receipt 1 h after the token, verify 30 min and
-reverse 50 min after the payment; an OK payment not verified in time is reversed by the PSP itself. Every
+Windows follow each terminal's PSP: SEP (payments.md §2) token 20 min by default, receipt 1 h after the token,
+verify 30 min and reverse 50 min after the payment; Mellat (§3) session 15 min, verify 20 min, reversal 3 h
+after verify and never once settled. An OK payment not verified in time is reversed by the PSP itself. Every
 state change is a conditional update from the expected state, so two racing requests cannot both apply it.
 """
 
@@ -33,6 +34,9 @@ TOKEN_MINUTES_DEFAULT, TOKEN_MINUTES_MAX = 20, 3600
 RECEIPT_WINDOW = timedelta(hours=1)
 VERIFY_WINDOW = timedelta(minutes=30)
 REVERSE_WINDOW = timedelta(minutes=50)
+MELLAT_SESSION = timedelta(minutes=15)
+MELLAT_VERIFY_WINDOW = timedelta(minutes=20)
+MELLAT_REVERSAL_WINDOW = timedelta(hours=3)
 PIN2_TRIES = 3
 
 # SEP status numbers (v3.3 p.13) and verify/reverse result codes (§2.5).
@@ -40,6 +44,7 @@ SEP_CANCELED, SEP_OK, SEP_FAILED, SEP_SESSION_IS_NULL = 1, 2, 3, 4
 VERIFY_OK, VERIFY_DUPLICATE, VERIFY_REVERSED, VERIFY_NOT_FOUND, VERIFY_TOO_LATE = 0, 2, 5, -2, -6
 
 RES_NUM_REUSED = "این شماره سفارش (ResNum) پیش‌تر با مبلغ دیگری ثبت شده است."
+ORDER_ID_REUSED = "شماره درخواست تکراری است."
 UNKNOWN_CARD = "این شماره کارت در شبیه‌ساز تعریف نشده است؛ یکی از کارت‌های آزمایشی را به کار ببرید."
 CARD_DETAILS_WRONG = "CVV2 یا تاریخ انقضای کارت نادرست است."
 PIN2_WRONG = "رمز دوم نادرست است. {left} بار دیگر می‌توانید امتحان کنید."
@@ -102,26 +107,43 @@ def log_event(kind: str, *, terminal: Terminal | None, txn: Transaction | None =
 # Token ------------------------------------------------------------------------------------------------------
 
 
+def verify_window(terminal: Terminal) -> timedelta:
+    """How long after the payment the PSP waits for verify before it gives the money back."""
+    return MELLAT_VERIFY_WINDOW if terminal.psp == Terminal.Psp.MELLAT else VERIFY_WINDOW
+
+
 def token_issue(
     terminal: Terminal, *, amount: int, res_num: str, redirect_url: str, cell_number: str, expiry_minutes: int | None
 ) -> Transaction:
     """A new token, or the same one again for a repeated ResNum with the same amount (SEP's de-duplication)."""
     existing = Transaction.objects.filter(terminal=terminal, res_num=res_num).first()
     if existing is None:
-        now = terminal_now(terminal)
         minutes = min(max(expiry_minutes or TOKEN_MINUTES_DEFAULT, TOKEN_MINUTES_DEFAULT), TOKEN_MINUTES_MAX)
         try:
-            with transaction.atomic():
-                return Transaction.objects.create(
-                    terminal=terminal, token=secrets.token_hex(16), res_num=res_num, amount=amount,
-                    redirect_url=redirect_url, cell_number=cell_number, created_at=now,
-                    expires_at=now + timedelta(minutes=minutes),
-                )
+            return _new_transaction(terminal, secrets.token_hex(16), res_num=res_num, amount=amount,
+                                    redirect_url=redirect_url, cell_number=cell_number,
+                                    lifetime=timedelta(minutes=minutes))
         except IntegrityError:  # a concurrent request with the same ResNum won the race
             existing = Transaction.objects.get(terminal=terminal, res_num=res_num)
     if existing.amount != amount:
         raise TokenRefused(5, RES_NUM_REUSED)
     return existing
+
+
+def _new_transaction(terminal: Terminal, token: str, *, lifetime: timedelta, **fields: object) -> Transaction:
+    now = terminal_now(terminal)
+    with transaction.atomic():
+        return Transaction.objects.create(terminal=terminal, token=token, created_at=now, expires_at=now + lifetime,
+                                          **fields)
+
+
+def ref_id_issue(terminal: Terminal, *, amount: int, order_id: str, callback_url: str) -> Transaction:
+    """Mellat's bpPayRequest: a new RefId for a new orderId; a repeated orderId is refused (code 41)."""
+    try:
+        return _new_transaction(terminal, secrets.token_hex(10).upper(), res_num=order_id, amount=amount,
+                                redirect_url=callback_url, lifetime=MELLAT_SESSION)
+    except IntegrityError:
+        raise TokenRefused(41, ORDER_ID_REUSED) from None
 
 
 # Card page --------------------------------------------------------------------------------------------------
@@ -250,7 +272,8 @@ def _debit(txn: Transaction, card: TestCard) -> Transaction:
         paid = Transaction.objects.filter(pk=txn.pk, status=Status.IN_PROGRESS).update(
             status=Status.OK, sep_status=SEP_OK, paid_at=now, card=card, affective_amount=held,
             masked_pan=card.masked_pan, hashed_pan=hashlib.sha256(card.pan.encode()).hexdigest().upper(),
-            ref_num=_new_ref_num(), rrn=_digits(12), trace_no=_digits(6),
+            ref_num=_digits(12) if txn.terminal.psp == Terminal.Psp.MELLAT else _new_ref_num(), rrn=_digits(12),
+            trace_no=_digits(6),
         )
         if paid:  # a double-clicked "pay" finds the payment already done and charges nothing
             TestCard.objects.filter(pk=card.pk).update(balance_rial=F("balance_rial") - held)
@@ -304,7 +327,7 @@ def verify(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
         if txn is None:
             return VERIFY_NOT_FOUND, None
         now = terminal_now(terminal)
-        if txn.status == Status.OK and now > txn.paid_at + VERIFY_WINDOW:
+        if txn.status == Status.OK and now > txn.paid_at + verify_window(terminal):
             auto_reverse(txn, now)
         elif txn.status == Status.OK:
             Transaction.objects.filter(pk=txn.pk).update(status=Status.VERIFIED, verified_at=now)
@@ -327,22 +350,35 @@ def reverse(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
         if now > txn.paid_at + REVERSE_WINDOW:
             return VERIFY_TOO_LATE, txn
         Transaction.objects.filter(pk=txn.pk).update(status=Status.REVERSED, reversed_at=now)
-        _refund(txn, "reversed")
+        refund(txn, "reversed")
     return VERIFY_OK, _reloaded(txn)
 
 
 def auto_reverse(txn: Transaction, now: datetime) -> bool:
     """The PSP gives back an OK payment nobody verified. True if this call did it."""
     if Transaction.objects.filter(pk=txn.pk, status=Status.OK).update(status=Status.AUTO_REVERSED, reversed_at=now):
-        _refund(txn, "auto_reversed")
+        refund(txn, "auto_reversed")
         return True
     return False
 
 
-def _refund(txn: Transaction, kind: str) -> None:
+def refund(txn: Transaction, kind: str) -> None:
     held = txn.held_rial
     TestCard.objects.filter(pk=txn.card_id).update(balance_rial=F("balance_rial") + held)
     log_event(kind, terminal=txn.terminal, txn=txn, balance_change_rial=held)
+
+
+def verify_fault_take(scenario: Scenario) -> str:
+    """The verify fault for this call, counting it down; the fault switches itself off after its last call."""
+    if scenario.verify_fault == Scenario.VerifyFault.NONE:
+        return Scenario.VerifyFault.NONE
+    live = Scenario.objects.filter(pk=scenario.pk, verify_fault=scenario.verify_fault, verify_fault_remaining__gt=0)
+    if not live.update(verify_fault_remaining=F("verify_fault_remaining") - 1):
+        return Scenario.VerifyFault.NONE
+    Scenario.objects.filter(pk=scenario.pk, verify_fault_remaining=0).update(
+        verify_fault=Scenario.VerifyFault.NONE, verify_fault_remaining=1
+    )
+    return scenario.verify_fault
 
 
 # Sweeps and reset ---------------------------------------------------------------------------------------------
@@ -359,7 +395,8 @@ def sweep(terminal: Terminal) -> SweepResult:
     now = terminal_now(terminal)
     idle = Transaction.objects.filter(terminal=terminal, status=Status.IN_PROGRESS, expires_at__lt=now)
     expired = sum(session_expire_if_due(txn).status == Status.FAILED for txn in idle)
-    unverified = Transaction.objects.filter(terminal=terminal, status=Status.OK, paid_at__lt=now - VERIFY_WINDOW)
+    unverified = Transaction.objects.filter(terminal=terminal, status=Status.OK,
+                                            paid_at__lt=now - verify_window(terminal))
     reversed_count = sum(auto_reverse(txn, now) for txn in unverified)
     return SweepResult(expired=expired, auto_reversed=reversed_count)
 

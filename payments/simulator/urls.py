@@ -1,12 +1,12 @@
 """Mounted at /psp/ by samt/urls.py only when settings.SAMT_PSP_SIMULATOR is on.
 
-The first five paths are SEP's own (payments.md §2), so the adapter's base URL is all that changes when a
-real terminal is used.
+The first six paths are SEP's own (payments.md §2) and the next two Mellat's (§3), so each adapter's base URL
+is all that changes when a real terminal is used.
 """
 
 from django.urls import path
 
-from payments.simulator.views import card, control, sep_api
+from payments.simulator.views import card, control, mellat_api, sep_api
 
 app_name = "psp_simulator"
 
@@ -17,6 +17,11 @@ sep = [
     path("verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt", sep_api.receipt, name="receipt"),
     path("verifyTxnRandomSessionkey/ipg/VerifyTransaction", sep_api.verify_transaction, name="verify"),
     path("verifyTxnRandomSessionkey/ipg/ReverseTransaction", sep_api.reverse_transaction, name="reverse"),
+]
+
+mellat = [
+    path("pgwchannel/services/pgw", mellat_api.service, name="mellat_service"),
+    path("pgwchannel/startpay.mellat", card.mellat_payment_page, name="mellat_payment_page"),
 ]
 
 pages = [
@@ -47,4 +52,4 @@ control = [
     path("control/api/inbox/", control.api_inbox, name="api_inbox"),
 ]
 
-urlpatterns = sep + pages + control
+urlpatterns = sep + mellat + pages + control

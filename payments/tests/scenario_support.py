@@ -125,6 +125,14 @@ class Hooked:
 
 
 def hook_after(monkeypatch, **hooks: Callable[[], Any]) -> None:
-    """From now on payments.services talks to the PSP through a Hooked adapter: hook_after(mp, verify=fn)."""
-    hooked = Hooked(services.get_gateway(), hooks)
-    monkeypatch.setattr(services, "get_gateway", lambda: hooked)
+    """From now on payments.services talks to the PSPs through Hooked adapters: hook_after(mp, verify=fn)."""
+    real = services.gateway_for
+    hooked: dict[tuple[str, str], Hooked] = {}
+
+    def gateway_for(attempt: PaymentAttempt) -> Hooked:
+        key = (attempt.psp, attempt.terminal_id)
+        if key not in hooked:
+            hooked[key] = Hooked(real(attempt), hooks)
+        return hooked[key]
+
+    monkeypatch.setattr(services, "gateway_for", gateway_for)

@@ -21,6 +21,21 @@ RETURN_URL = "http://testserver/payments/return/"
 APPROVE, APPROVE_2, INSUFFICIENT, EXPIRED, OVER_LIMIT, UNAVAILABLE, SLOW = fixtures.CARDS
 
 
+SEP_ENTRY = {"ADAPTER": "payments.gateways.sep.SepGateway", "BASE_URL": SIMULATOR_BASE_URL,
+             "TERMINAL_ID": fixtures.TERMINAL_ID, "TIMEOUT_SECONDS": 5}
+MELLAT_ENTRY = {"ADAPTER": "payments.gateways.mellat.MellatGateway", "BASE_URL": SIMULATOR_BASE_URL,
+                "TERMINAL_ID": fixtures.MELLAT_TERMINAL_ID, "USERNAME": fixtures.MELLAT_USERNAME,
+                "PASSWORD": fixtures.MELLAT_PASSWORD, "TIMEOUT_SECONDS": 5}
+ENTRIES = {"sep": SEP_ENTRY, "mellat": MELLAT_ENTRY}
+
+
+def gateways_setting(*order: str, weights: tuple[int, ...] = ()) -> list[dict[str, object]]:
+    """SAMT_PAYMENT_GATEWAYS for the named PSPs' simulator terminals, in this order; by default the first
+    takes every first attempt and the others stand by."""
+    weights = weights or (1,) + (0,) * (len(order) - 1)
+    return [{**ENTRIES[name], "WEIGHT": weight} for name, weight in zip(order, weights, strict=True)]
+
+
 class SimulatorTransport:
     """A stand-in for `http.post_json` (and `http.get_json`) that sends the request to the simulator's views in
     this process. Server-to-server calls carry no cookies, so each goes through a fresh test client: threads
@@ -36,6 +51,22 @@ class SimulatorTransport:
         response = Client().post(path, data=json.dumps(payload), content_type="application/json",
                                  REMOTE_ADDR=self.remote_addr)
         return self._answer(response, dict)
+
+    def post_xml(self, url: str, body: bytes, *, timeout: float, headers: dict | None = None) -> bytes:
+        path = urlsplit(url).path
+        self.calls.append((path, {"soap": body.decode()}))
+        response = Client().post(path, data=body, content_type="text/xml; charset=utf-8",
+                                 REMOTE_ADDR=self.remote_addr)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        declared = response.get("Content-Length")
+        if declared is not None and int(declared) > len(body):
+            raise RetryableGatewayError(http.NO_ANSWER, raw=body.decode(errors="replace"))
+        return http.check_raw_answer(response.status_code, body)
+
+    def soap_operations(self) -> list[str]:
+        """The bp* operation of each SOAP call, in order."""
+        return [re.search(r"<ns1:(bp[A-Za-z]+)>", payload["soap"]).group(1) for path, payload in self.calls
+                if "soap" in payload]
 
     def get_json(self, url: str, *, timeout: float, params: dict | None = None, headers: dict | None = None):
         path = urlsplit(url).path

@@ -56,7 +56,7 @@ def test_a_payment_from_token_to_reverse(sep, browser, transport):
 
     receipt = sep.receipt(token=hint.token)
     assert receipt.state == ReceiptState.OK
-    assert (receipt.res_num, receipt.amount, receipt.ref_num, receipt.terminal_id) == (
+    assert (receipt.order_id, receipt.amount, receipt.ref_num, receipt.terminal_id) == (
         "SAMT-1405-1", AMOUNT, hint.ref_num, "10012345")
     assert balance() == before - AMOUNT
 
@@ -144,7 +144,7 @@ def test_a_receipt_replayed_on_another_order_shows_the_other_orders_res_num(sep,
     assert cheap_ref.replace("+", "%2B").replace("/", "%2F") in replay["url"]
     receipt = sep.receipt(ref_num=cheap_ref)
     # What stops receipt substitution (payments.md §6): the PSP binds this RefNum to CHEAP, not DEAR.
-    assert (receipt.res_num, receipt.amount) == ("CHEAP", 10_000)
+    assert (receipt.order_id, receipt.amount) == ("CHEAP", 10_000)
     assert sep.receipt(token=dear).state == ReceiptState.IN_PROGRESS
 
 

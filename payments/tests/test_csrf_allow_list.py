@@ -16,6 +16,9 @@ ALLOWED = {
     "psp_simulator:reverse",
     # ... SEP's payment page, which the merchant's site posts the token to from another origin ...
     "psp_simulator:payment_page",
+    # ... Mellat's SOAP web service and its startpay page, the same two roles for the second PSP ...
+    "psp_simulator:mellat_service",
+    "psp_simulator:mellat_payment_page",
     # ... and the simulator's JSON test-control API that tests and tools call without a browser session.
     "psp_simulator:api_settings",
     "psp_simulator:api_clock",

@@ -19,8 +19,7 @@ from conftest import PASSWORD
 from insured.models import Slip, SlipStatus
 from insured.tests.factories import AZAR_1405
 from payments.models import PaymentAttempt, State
-from payments.simulator.fixtures import TERMINAL_ID
-from payments.tests.simulator_client import APPROVE
+from payments.tests.simulator_client import APPROVE, gateways_setting
 from samt.tests.browser_support import ARTIFACTS, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,8 +34,8 @@ def azar_1405():
 @pytest.fixture
 def bank(live_server, settings, psp):
     """The portal's adapter pointed at the simulator on the live server, as `make run` points it."""
-    settings.SAMT_PAYMENT_GATEWAY = {**settings.SAMT_PAYMENT_GATEWAY, "BASE_URL": f"{live_server.url}/psp",
-                                     "TERMINAL_ID": TERMINAL_ID}
+    settings.SAMT_PAYMENT_GATEWAYS = [{**entry, "BASE_URL": f"{live_server.url}/psp"}
+                                      for entry in gateways_setting("sep", "mellat")]
     return live_server
 
 

@@ -10,7 +10,7 @@ from insured.slips import slip_issue
 from insured.tests.factories import make_contract, pay_months
 from payments.models import PaymentAttempt, State
 from payments.services import payment_drive, payment_reconcile, payment_start
-from payments.tests.simulator_client import INSUFFICIENT, open_card_page, pay, submit_card
+from payments.tests.simulator_client import INSUFFICIENT, gateways_setting, open_card_page, pay, submit_card
 from samt.actors import Actor
 from samt.jalali import JalaliMonth as M
 
@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def slip(staff_a, branch_a, insured_user, settings, transport):
-    settings.SAMT_PAYMENT_GATEWAY = {**settings.SAMT_PAYMENT_GATEWAY, "BASE_URL": "http://testserver/psp",
-                                     "TERMINAL_ID": "10012345"}
+    settings.SAMT_PAYMENT_GATEWAYS = gateways_setting("sep", "mellat")
     current = M.current()
     contract = make_contract(staff_a, branch_a, first_month=M(current.year, 1))
     if current.month > 1:

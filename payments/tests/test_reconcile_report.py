@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from payments.conftest import one_month_slip
 from payments.gateways import http
 from payments.gateways.base import ReportState
+from payments.gateways.registry import get_gateway
 from payments.models import State
 from payments.reconciliation import Finding, parse_day, report_build
 from payments.services import payment_reconcile
@@ -54,7 +55,7 @@ def a_bad_day(slip, more_slips, insured_user, outsider, payer, portal_gateway, s
 
 def test_12_the_report_flags_both_directions(a_bad_day):
     _, lost, reversed_there = a_bad_day
-    report = report_build(AZAR_4)
+    report = report_build(AZAR_4, gateway=get_gateway())
     assert report.matched == 1
     found = {row.order_id: row for row in report.findings}
     assert set(found) == {lost.order_id, reversed_there.order_id}
@@ -70,14 +71,15 @@ def test_12_the_command_prints_the_table_exits_non_zero_and_records_one_audit_ev
         call_command("reconcile_report", "1405/09/04")
     assert failed.value.returncode == 1
     out = capsys.readouterr().out
-    assert "1405/09/04 (2026-11-25)" in out and "terminal / پایانه 10012345" in out
-    assert out.splitlines()[1].startswith("RefNum ") and "| Order / سفارش" in out.splitlines()[1]
+    assert "1405/09/04 (2026-11-25)" in out and "PSP / درگاه sep, terminal / پایانه 10012345" in out
+    assert out.splitlines()[1].startswith("Bank ref / مرجع بانک ") and "| Order / سفارش" in out.splitlines()[1]
     lost_line = next(line for line in out.splitlines() if lost.order_id in line)
     assert "verified at the bank, not credited here — در بانک تأییدشده، در سامانه پرداخت‌نشده" in lost_line
     reversed_line = next(line for line in out.splitlines() if reversed_there.order_id in line)
     assert reversed_there.bank_ref in reversed_line and "credited here, not verified at the bank" in reversed_line
     assert "matched / تطبیق‌یافته: 1; mismatches / ناهمخوانی: 2" in out
-    (event,) = AuditEvent.objects.filter(action="payment.reconcile_report")
+    assert "PSP / درگاه mellat, terminal / پایانه 20012345" in out  # one report per PSP terminal
+    (event,) = AuditEvent.objects.filter(action="payment.reconcile_report", after__psp="sep")
     assert event.actor_label == "system:reconcile_report"
     assert (event.after["matched"], event.after["mismatches"]) == (1, 2)
     assert {f["kind"] for f in event.after["findings"]} == {Finding.NOT_CREDITED_HERE, Finding.NOT_VERIFIED_THERE}
@@ -87,13 +89,14 @@ def test_12_a_clean_day_exits_zero(slip, insured_user, payer, portal_gateway, ca
     paid_and_credited(slip, insured_user, payer)
     call_command("reconcile_report", "2026-11-25")
     assert "matched / تطبیق‌یافته: 1; mismatches / ناهمخوانی: 0" in capsys.readouterr().out
-    assert AuditEvent.objects.get(action="payment.reconcile_report").after["mismatches"] == 0
+    assert [event.after["mismatches"] for event in AuditEvent.objects.filter(action="payment.reconcile_report")
+            .order_by("id")] == [0, 0]
 
 
 def test_12_a_verified_amount_that_differs_is_flagged(slip, insured_user, payer, portal_gateway):
     attempt = paid_and_credited(slip, insured_user, payer)
     Transaction.objects.filter(token=attempt.token).update(amount=attempt.amount_rial + 10)
-    (row,) = report_build(AZAR_4).findings
+    (row,) = report_build(AZAR_4, gateway=get_gateway()).findings
     assert (row.kind, row.amount_here) == (Finding.AMOUNT_DIFFERS, attempt.amount_rial)
 
 
@@ -101,7 +104,7 @@ def test_12_a_payment_still_waiting_for_verify_is_counted_but_not_a_mismatch(sli
                                                                              portal_gateway):
     attempt = start(slip, insured_user)
     pay(payer, attempt.token)
-    report = report_build(AZAR_4)
+    report = report_build(AZAR_4, gateway=get_gateway())
     assert (report.findings, report.unverified_at_bank) == ([], 1)
 
 
@@ -122,7 +125,7 @@ def test_a_day_that_is_not_a_date_is_refused(text, portal_gateway):
 def test_the_adapter_reads_the_psp_report_for_our_terminal(slip, insured_user, payer, portal_gateway, sep):
     paid = paid_and_credited(slip, insured_user, payer)
     lines = sep.transactions(AZAR_4)
-    assert [(line.state, line.res_num, line.ref_num, line.amount) for line in lines] == [
+    assert [(line.state, line.order_id, line.ref_num, line.amount) for line in lines] == [
         (ReportState.VERIFIED, paid.order_id, paid.bank_ref, paid.amount_rial)]
     assert portal_gateway.calls[-1] == ("/psp/control/api/terminals/10012345/transactions/", {"day": "2026-11-25"})
     assert sep.transactions(AZAR_4 + timedelta(days=1)) == []

@@ -56,7 +56,7 @@ def test_10_our_server_ip_not_registered_at_the_psp(slip, insured_user, client_f
 
 
 def test_10_an_unknown_terminal_number(slip, insured_user, client_for, portal_gateway, settings, caplog):
-    settings.SAMT_PAYMENT_GATEWAY = {**settings.SAMT_PAYMENT_GATEWAY, "TERMINAL_ID": "99999999"}
+    settings.SAMT_PAYMENT_GATEWAYS = [{**settings.SAMT_PAYMENT_GATEWAYS[0], "TERMINAL_ID": "99999999"}]
     _, response = press_pay(client_for, insured_user, slip)
     _, alert = refused_at_token_time(response, slip, caplog)
     assert "شماره پایانه نزد بانک یافت نشد" in alert.after["reason"] and "(کد ۱۲)" in alert.after["reason"]

@@ -98,7 +98,7 @@ def test_3_a_slow_reconciler_whose_receipt_says_not_found_does_not_fail_a_verifi
 
     def slow_reconciler() -> None:
         try:
-            services._check(stale, services.get_gateway(), services.timezone.now())
+            services._check(stale, services.gateway_for(stale), services.timezone.now())
         except services.StaleMove as error:  # what payment_drive would swallow
             refused.append(error)
 

@@ -72,7 +72,8 @@ def test_1_the_reconciler_verifies_a_payment_whose_callback_never_came(slip, ins
     assert psp_txn(attempt).status == Transaction.Status.VERIFIED
     assert transitions(attempt) == ["created->redirected", "redirected->checking", "checking->verifying",
                                     "verifying->succeeded"]
-    assert [e.name for e in events(attempt, PaymentEvent.Kind.PSP_ANSWER)] == ["token", "receipt", "verify"]
+    assert [e.name for e in events(attempt, PaymentEvent.Kind.PSP_ANSWER)] == ["token", "receipt", "verify",
+                                                                                "settle"]
     assert audit_actions(attempt) == ["payment.started", "payment.succeeded"]
     assert "پرداخت با موفقیت انجام شد" in result_text(payer, attempt)
 

@@ -18,7 +18,7 @@ from payments.gateways.base import (
     TokenRequest,
     VerifyOutcome,
 )
-from payments.gateways.registry import get_gateway
+from payments.gateways.registry import configured_gateways, get_gateway
 from payments.gateways.sep import CALLBACK_INVALID, CALLBACK_WITHOUT_KEYS, SepGateway
 
 BASE = "https://sep.example/psp"
@@ -113,7 +113,7 @@ def test_the_receipt_is_asked_by_token_and_binds_ref_num_to_our_order(gateway, m
     assert psp.calls[0][:2] == (f"{BASE}/verifyTxnRandomSessionkey/api/v2/ipg/payment/receipt",
                                 {"TerminalNumber": 10012345, "Token": TOKEN})
     assert receipt.state == ReceiptState.OK
-    assert (receipt.token, receipt.ref_num, receipt.res_num) == (TOKEN, REF_NUM, "SAMT-1-1")
+    assert (receipt.token, receipt.ref_num, receipt.order_id) == (TOKEN, REF_NUM, "SAMT-1-1")
     assert (receipt.amount, receipt.affective_amount, receipt.terminal_id) == (1_250_000, 1_250_000, "10012345")
     assert (receipt.rrn, receipt.trace_no, receipt.hashed_pan) == ("14226761817", "100428", "AB12")
 
@@ -274,8 +274,9 @@ def test_a_callback_key_of_the_wrong_shape_is_refused(gateway, value):
 
 
 def test_the_registry_builds_the_adapter_named_in_settings(settings):
-    settings.SAMT_PAYMENT_GATEWAY = {"ADAPTER": "payments.gateways.sep.SepGateway", "BASE_URL": "https://sep.shaparak.ir",
-                                     "TERMINAL_ID": "20012345", "TIMEOUT_SECONDS": 4}
+    settings.SAMT_PAYMENT_GATEWAYS = [{"ADAPTER": "payments.gateways.sep.SepGateway",
+                                       "BASE_URL": "https://sep.shaparak.ir", "TERMINAL_ID": "20012345",
+                                       "TIMEOUT_SECONDS": 4}]
     gateway = get_gateway()
     assert isinstance(gateway, SepGateway)
     assert (gateway.base_url, gateway.terminal_id) == ("https://sep.shaparak.ir", "20012345")
@@ -284,14 +285,15 @@ def test_the_registry_builds_the_adapter_named_in_settings(settings):
 
 
 def test_development_points_the_adapter_at_the_simulator(settings):
-    assert settings.SAMT_PAYMENT_GATEWAY["BASE_URL"] == "http://127.0.0.1:8000/psp"
-    assert get_gateway().terminal_id == "10012345"
+    assert [entry["BASE_URL"] for entry in settings.SAMT_PAYMENT_GATEWAYS] == ["http://127.0.0.1:8000/psp"] * 2
+    assert [(entry.gateway.name, entry.gateway.terminal_id, entry.weight) for entry in configured_gateways()] == [
+        ("sep", "10012345", 1), ("mellat", "20012345", 0)]
 
 
 @pytest.mark.parametrize(("base_url", "terminal_id"), [("", "10012345"), ("https://sep.shaparak.ir", ""),
                                                         ("https://sep.shaparak.ir", "abc")])
 def test_an_unconfigured_adapter_refuses_to_start(settings, base_url, terminal_id):
-    settings.SAMT_PAYMENT_GATEWAY = {"ADAPTER": "payments.gateways.sep.SepGateway", "BASE_URL": base_url,
-                                     "TERMINAL_ID": terminal_id, "TIMEOUT_SECONDS": 4}
+    settings.SAMT_PAYMENT_GATEWAYS = [{"ADAPTER": "payments.gateways.sep.SepGateway", "BASE_URL": base_url,
+                                       "TERMINAL_ID": terminal_id, "TIMEOUT_SECONDS": 4}]
     with pytest.raises(ImproperlyConfigured):
         get_gateway()

@@ -107,17 +107,17 @@ def test_a_verify_never_answered_goes_to_a_person_never_to_failed(slip, insured_
 def test_an_undocumented_verify_code_is_not_taken_for_a_no(slip, insured_user, payer, portal_gateway, monkeypatch):
     attempt = start(slip, insured_user)
     fields = pay(payer, attempt.token)
-    real = services.get_gateway()
+    real = services.gateway_for(attempt)
 
     class OddCode:
         def __getattr__(self, name):
             return getattr(real, name)
 
-        def verify(self, ref_num):
-            answer = real.verify(ref_num)
+        def verify(self, ref_num, *, order_id):
+            answer = real.verify(ref_num, order_id=order_id)
             return type(answer)(outcome=services.VerifyOutcome.FAILED, code=-99, raw=answer.raw)
 
-    monkeypatch.setattr(services, "get_gateway", OddCode)
+    monkeypatch.setattr(services, "gateway_for", lambda attempt: OddCode())
     come_back(payer, attempt, fields)
     assert reload(attempt).state == State.VERIFY_UNKNOWN
     monkeypatch.undo()

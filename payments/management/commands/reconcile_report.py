@@ -7,15 +7,15 @@ import jdatetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.gateways.base import GatewayError
-from payments.reconciliation import Report, parse_day, report_build, report_record
+from payments.reconciliation import Report, parse_day, report_build, report_gateways, report_record
 from samt.persian import to_persian_digits
 
-COLUMNS = ("RefNum", "Order / سفارش", "Bank / بانک", "samt / سامانه", "Amount bank / مبلغ بانک",
+COLUMNS = ("Bank ref / مرجع بانک", "Order / سفارش", "Bank / بانک", "samt / سامانه", "Amount bank / مبلغ بانک",
            "Amount here / مبلغ سامانه", "Finding / نتیجه")
 
 
 class Command(BaseCommand):
-    help = "Compares the PSP's transaction list for DATE (Jalali 1405/09/04 or ISO 2026-11-25) with our ledger."
+    help = "Compares each PSP's transaction list for DATE (Jalali 1405/09/04 or ISO 2026-11-25) with our ledger."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("date", metavar="DATE", help="the day, Jalali (1405/09/04) or ISO (2026-11-25)")
@@ -25,23 +25,29 @@ class Command(BaseCommand):
             day = parse_day(date)
         except ValueError as error:
             raise CommandError(str(error), returncode=2) from None
-        try:
-            report = report_build(day)
-        except GatewayError as error:
-            raise CommandError(f"گزارش بانک خوانده نشد / the PSP's report could not be read: {error.message}",
-                               returncode=2) from None
-        report_record(report)
-        self.stdout.write(render(report))
-        if report.findings:
-            raise CommandError(f"{len(report.findings)} mismatch(es) / {to_persian_digits(len(report.findings))} "
-                               "ناهمخوانی", returncode=1)
+        findings, unread = 0, []
+        for gateway in report_gateways():
+            try:
+                report = report_build(day, gateway=gateway)
+            except GatewayError as error:
+                # One PSP's report service being down must not hide the others' findings.
+                unread.append(f"{gateway.name}/{gateway.terminal_id}: {error.message}")
+                continue
+            report_record(report)
+            self.stdout.write(render(report))
+            findings += len(report.findings)
+        if unread:
+            raise CommandError("گزارش بانک خوانده نشد / the PSP's report could not be read: " + "; ".join(unread),
+                               returncode=2)
+        if findings:
+            raise CommandError(f"{findings} mismatch(es) / {to_persian_digits(findings)} ناهمخوانی", returncode=1)
 
 
 def render(report: Report) -> str:
     jalali = jdatetime.date.fromgregorian(date=report.day).strftime("%Y/%m/%d")
     lines = [
         f"Payment reconciliation / تطبیق پرداخت‌ها — {jalali} ({report.day.isoformat()}), "
-        f"terminal / پایانه {report.terminal_id}",
+        f"PSP / درگاه {report.psp}, terminal / پایانه {report.terminal_id}",
     ]
     rows = [COLUMNS] + [
         (row.ref_num or "—", row.order_id, row.state_bank, row.state_here, _amount(row.amount_bank),

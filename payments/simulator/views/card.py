@@ -43,6 +43,13 @@ def payment_page(request: HttpRequest) -> HttpResponse:
     return _enter(request, request.POST.get("Token") or request.POST.get("token") or "")
 
 
+@csrf_exempt  # the merchant's page posts here from another site
+@require_POST
+def mellat_payment_page(request: HttpRequest) -> HttpResponse:
+    """Mellat's startpay page: the merchant's form posts RefId (and optionally MobileNo)."""
+    return _enter(request, request.POST.get("RefId") or request.POST.get("refid") or "")
+
+
 @require_GET
 def send_token(request: HttpRequest) -> HttpResponse:
     return _enter(request, request.GET.get("token") or request.GET.get("Token") or "")

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -65,7 +64,7 @@ class AccessRefused(Exception):
 
 def merchant_terminal(number: Any, request: HttpRequest) -> Terminal:
     """The calling merchant's terminal, checked as SEP checks it: exists, enabled, called from a listed IP."""
-    terminal = Terminal.objects.filter(terminal_id=str(number or "")).first()
+    terminal = Terminal.objects.filter(terminal_id=str(number or ""), psp=Terminal.Psp.SEP).first()
     if terminal is None:
         raise AccessRefused("missing")
     if not terminal.enabled:
@@ -88,7 +87,7 @@ def answer(request: HttpRequest, kind: str, body: Mapping[str, Any], *, payload:
 
 @csrf_exempt
 @require_POST
-def token(request: HttpRequest) -> JsonResponse:
+def token(request: HttpRequest) -> HttpResponse:
     payload = json_body(request)
     terminal = None
     try:
@@ -98,6 +97,9 @@ def token(request: HttpRequest) -> JsonResponse:
             terminal = merchant_terminal(payload.get("TerminalId"), request)
         except AccessRefused as refused:
             raise TokenRefused(TOKEN_ACCESS_CODES[refused.reason], ACCESS_MESSAGES[refused.reason]) from refused
+        if services.scenario_of(terminal).token_unavailable:
+            log_event("token_request", terminal=terminal, payload=payload, http_status=503, **request_facts(request))
+            return HttpResponse("Service Unavailable", status=503, content_type="text/plain")
         txn = services.token_issue(terminal, **_token_fields(payload))
     except TokenRefused as refused:
         body = {"status": -1, "errorCode": str(refused.code), "errorDesc": refused.message}
@@ -223,7 +225,7 @@ def _verify_or_reverse(
         code = VERIFY_ACCESS_CODES[refused.reason]
         return answer(request, kind, _result(code, ACCESS_MESSAGES[refused.reason]), payload=payload)
     scenario = services.scenario_of(terminal)
-    fault = _take_fault(scenario) if kind == "verify_request" else Scenario.VerifyFault.NONE
+    fault = services.verify_fault_take(scenario) if kind == "verify_request" else Scenario.VerifyFault.NONE
     if kind == "verify_request" and scenario.verify_delay_seconds:
         time.sleep(scenario.verify_delay_seconds)
     if fault == Scenario.VerifyFault.HTTP_500:
@@ -238,19 +240,6 @@ def _verify_or_reverse(
     log_event(kind, terminal=terminal, txn=txn, payload=payload, answer={"fault": fault, "processed": body},
               **request_facts(request))
     return _faulty_answer(fault, body)
-
-
-def _take_fault(scenario: Scenario) -> str:
-    """The verify fault for this call, counting it down; the fault switches itself off after its last call."""
-    if scenario.verify_fault == Scenario.VerifyFault.NONE:
-        return Scenario.VerifyFault.NONE
-    live = Scenario.objects.filter(pk=scenario.pk, verify_fault=scenario.verify_fault, verify_fault_remaining__gt=0)
-    if not live.update(verify_fault_remaining=F("verify_fault_remaining") - 1):
-        return Scenario.VerifyFault.NONE
-    Scenario.objects.filter(pk=scenario.pk, verify_fault_remaining=0).update(
-        verify_fault=Scenario.VerifyFault.NONE, verify_fault_remaining=1
-    )
-    return scenario.verify_fault
 
 
 def _shows_detail(code: int, scenario: Scenario) -> bool:
