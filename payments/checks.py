@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-# Browsers send no Referer on the hand-off to the PSP under these, and SEP then refuses the card page with
-# "خطای آدرس ارجاع دهنده دریافت نشد" (az-iranian-bank-gateways#109).
+# Browsers send no Referer on the hand-off to the PSP under these, and PSPs that require one then refuse the
+# card page, e.g. with "خطای آدرس ارجاع دهنده دریافت نشد" (az-iranian-bank-gateways#109).
 REFERER_DROPPING_POLICIES = frozenset({"no-referrer", "same-origin"})
 REFERER_POLICY_PROBLEM = (
     "سیاست ارجاع (SECURE_REFERRER_POLICY={policy}) نشانی ارجاع‌دهنده را به درگاه بانک نمی‌فرستد و بانک صفحه "

@@ -1,5 +1,5 @@
 """The daily report reconciliation (payments.md §8, "Settlement reconciliation"): the PSP's list of our
-terminal's transactions on a day, matched by bank reference (RefNum) with our SUCCEEDED attempts of that day,
+terminal's transactions on a day, matched by bank reference with our SUCCEEDED attempts of that day,
 in both directions, once for each configured PSP terminal.
 
 - verified at the bank, not credited here: money taken from a payer for a slip we did not credit (a verify

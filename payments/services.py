@@ -354,7 +354,7 @@ def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> 
     if result.outcome == VerifyOutcome.NOT_FOUND:
         return _move(attempt, State.FAILED, failure_reason=text.NOT_FOUND)
     if not result.succeeded:
-        # A code SEP does not document for verify: not a "no", so not FAILED.
+        # A code the PSP does not document as a refusal: not a "no", so not FAILED.
         return _verify_unknown(attempt, gateway, now, f"verify code {result.code}")
     mismatch = _verify_mismatch(attempt, result)
     if mismatch:

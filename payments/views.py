@@ -105,9 +105,9 @@ def callback(request: HttpRequest, order_id: str) -> HttpResponse:
     return redirect("payments:result", public_key=attempt.public_key, permanent=False)
 
 
-# A card number in any field of a callback (v3.3 sends only SecurePan, masked; a forger may send anything) is
-# masked before it is stored: 13 to 19 digits standing alone, possibly grouped by spaces or dashes (a token or a
-# RefNum that happens to hold a run of digits is left alone).
+# A card number in any field of a callback (PSPs send only a masked one; a forger may send anything) is masked
+# before it is stored: 13 to 19 digits standing alone, possibly grouped by spaces or dashes (a token or a bank
+# reference that happens to hold a run of digits among letters is left alone).
 _CARD_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")
 CALLBACK_FIELDS_KEPT, CALLBACK_VALUE_LENGTH = 30, 200
 

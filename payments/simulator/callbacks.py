@@ -92,7 +92,7 @@ def _mellat_fields(txn: Transaction, ref_num: str, tamper: str) -> dict[str, str
     paid = bool(ref_num)
     fields = {
         "RefId": txn.token,
-        "ResCode": str(res_code(txn) if txn.ref_num or not paid else 0),
+        "ResCode": "0" if paid else str(res_code(txn)),  # a replayed reference comes with a success code
         "SaleOrderId": txn.res_num,
         "SaleReferenceId": ref_num,
         "CardHolderPan": txn.masked_pan if paid else "",

@@ -66,12 +66,14 @@ class CardForm(DynamicPasswordForm):
 class TerminalSettingsForm(forms.ModelForm):
     class Meta:
         model = Terminal
-        fields = ["merchant_name", "enabled", "callback_style", "allowed_ips"]
+        fields = ["merchant_name", "enabled", "callback_style", "allowed_ips", "username", "password"]
         labels = {
             "merchant_name": "نام پذیرنده",
             "enabled": "پایانه فعال است",
             "callback_style": "شیوه بازگشت به پذیرنده",
             "allowed_ips": "نشانی‌های IP مجاز (با ویرگول؛ خالی یعنی همه)",
+            "username": "نام کاربری وب‌سرویس (ملت)",
+            "password": "گذرواژه وب‌سرویس (ملت)",
         }
         help_texts = {"allowed_ips": ""}
         widgets = {"allowed_ips": forms.TextInput(attrs={"dir": "ltr"})}
@@ -81,11 +83,12 @@ class ScenarioForm(forms.ModelForm):
     class Meta:
         model = Scenario
         fields = [
-            "dynamic_password_seconds", "callback_delay_seconds", "callback_mode", "callback_tamper",
-            "receipt_unavailable", "verify_delay_seconds", "verify_fault", "verify_fault_remaining",
+            "token_unavailable", "dynamic_password_seconds", "callback_delay_seconds", "callback_mode",
+            "callback_tamper", "receipt_unavailable", "verify_delay_seconds", "verify_fault", "verify_fault_remaining",
             "duplicate_without_detail", "affective_discount_rial",
         ]
         labels = {
+            "token_unavailable": "سرویس صدور توکن از کار افتاده است (HTTP 503)",
             "dynamic_password_seconds": "اعتبار رمز پویا (ثانیه)",
             "callback_delay_seconds": "تأخیر بازگشت به پذیرنده (ثانیه)",
             "callback_mode": "بازگشت به پذیرنده",

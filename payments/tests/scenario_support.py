@@ -17,7 +17,7 @@ from payments.models import PaymentAttempt, PaymentEvent
 from payments.services import payment_start
 from payments.simulator.models import Event, TestCard, Transaction
 from payments.simulator.services import sweep_all
-from payments.tests.simulator_client import advance_clock
+from payments.tests.simulator_client import advance_clock, callback_method
 from samt.actors import Actor
 from samt.models import AuditEvent, User
 
@@ -31,8 +31,10 @@ def start(payable, user: User) -> PaymentAttempt:
     return started.attempt
 
 
-def come_back(browser: Client, attempt: PaymentAttempt, fields: dict[str, str], *, method: str = "get"):
-    """The payer's browser arrives at our callback with what the PSP's receipt page gave it."""
+def come_back(browser: Client, attempt: PaymentAttempt, fields: dict[str, str], *, method: str | None = None):
+    """The payer's browser arrives at our callback with what the PSP's receipt page gave it, the way that PSP
+    sends it (GET or POST) unless `method` says otherwise."""
+    method = method or callback_method(reload(attempt).token)
     url = reverse("payments:callback", args=[attempt.order_id])
     response = browser.post(url, fields) if method == "post" else browser.get(url, fields)
     assert response.status_code == 302, response.status_code

@@ -14,6 +14,7 @@ from django.test import Client
 from payments.gateways import http
 from payments.gateways.base import RetryableGatewayError
 from payments.simulator import fixtures
+from payments.simulator.models import Terminal, Transaction
 
 SIMULATOR_BASE_URL = "http://testserver/psp"
 MERCHANT_PAGE = "http://testserver/me/slips/1/pay/"
@@ -87,8 +88,16 @@ class SimulatorTransport:
         return [path.rstrip("/").rsplit("/", 1)[1] for path, _ in self.calls]
 
 
+def terminal_of(token: str) -> Terminal:
+    return Transaction.objects.select_related("terminal").get(token=token).terminal
+
+
 def open_card_page(client: Client, token: str):
-    """The merchant's auto-submitting form lands on SEP's payment page, with a Referer as browsers send it."""
+    """The merchant's auto-submitting form lands on the PSP's payment page (SEP's or Mellat's, whichever issued
+    the token), with a Referer as browsers send it."""
+    if terminal_of(token).psp == Terminal.Psp.MELLAT:
+        return client.post("/psp/pgwchannel/startpay.mellat", {"RefId": token}, HTTP_REFERER=MERCHANT_PAGE,
+                           follow=True)
     return client.post("/psp/OnlinePG/OnlinePG", {"Token": token}, HTTP_REFERER=MERCHANT_PAGE, follow=True)
 
 
@@ -123,10 +132,22 @@ def pay(client: Client, token: str, card: dict[str, Any] = APPROVE) -> dict[str,
 
 
 def callback_fields(client: Client, token: str) -> dict[str, str]:
-    """The Token and RefNum the receipt page sends the browser back with (v4.1 GET link)."""
+    """The fields the receipt page sends the browser back with: the v4.1 GET link's query (Token, RefNum), or
+    the hidden fields of the POST form (SEP v3.3, Mellat)."""
     page = client.get(f"/psp/pay/{token}/receipt/").content.decode()
-    href = html.unescape(re.search(r'href="([^"]+)" data-callback', page).group(1))
-    return dict(parse_qsl(urlsplit(href).query, keep_blank_values=True))
+    link = re.search(r'href="([^"]+)" data-callback', page)
+    if link:
+        return dict(parse_qsl(urlsplit(html.unescape(link.group(1))).query, keep_blank_values=True))
+    form = re.search(r"<form[^>]*data-callback.*?</form>", page, re.S).group(0)
+    return {html.unescape(name): html.unescape(value)
+            for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
+
+
+def callback_method(token: str) -> str:
+    """How the PSP sends this token's payer back: "get" (SEP v4.1) or "post" (SEP v3.3, Mellat)."""
+    terminal = terminal_of(token)
+    posts = terminal.psp == Terminal.Psp.MELLAT or terminal.callback_style == Terminal.CallbackStyle.V33
+    return "post" if posts else "get"
 
 
 # Raw SEP calls, for the simulator's own tests ------------------------------------------------------------------
@@ -157,12 +178,12 @@ def by_ref_num(ref_num: str) -> dict[str, Any]:
     return {"RefNum": ref_num, "TerminalNumber": int(fixtures.TERMINAL_ID)}
 
 
-def advance_clock(client: Client, minutes: float) -> None:
-    post(client, f"/psp/control/api/terminals/{fixtures.TERMINAL_ID}/clock/", {"advance_minutes": minutes})
+def advance_clock(client: Client, minutes: float, terminal_id: str = fixtures.TERMINAL_ID) -> None:
+    post(client, f"/psp/control/api/terminals/{terminal_id}/clock/", {"advance_minutes": minutes})
 
 
-def change_settings(client: Client, **changes: Any) -> dict[str, Any]:
-    response = post(client, f"/psp/control/api/terminals/{fixtures.TERMINAL_ID}/settings/", changes)
+def change_settings(client: Client, terminal_id: str = fixtures.TERMINAL_ID, **changes: Any) -> dict[str, Any]:
+    response = post(client, f"/psp/control/api/terminals/{terminal_id}/settings/", changes)
     assert response.status_code == 200, response.json()
     return response.json()
 
