@@ -6,4 +6,4 @@ class SamtConfig(AppConfig):
     verbose_name = "سازمان و هسته"
 
     def ready(self) -> None:
-        from samt import jobs  # noqa: F401  (registers the worker's jobs)
+        from samt import jobs, sms_kavenegar  # noqa: F401  (register the worker's jobs and the provider check)

@@ -231,6 +231,7 @@ class SmsMessage(models.Model):
     provider_message_id = models.CharField("شناسه پیام نزد سامانه پیامک", max_length=64, blank=True)
     delivery_status = models.CharField("وضعیت تحویل", max_length=64, blank=True)
     delivery_checked_at = models.DateTimeField(null=True, blank=True)
+    delivery_final = models.BooleanField("وضعیت تحویل قطعی", default=False)
 
     class Meta:
         verbose_name = "پیامک"

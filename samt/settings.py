@@ -196,6 +196,14 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 SAMT_SMS_BACKEND = env_str("SMS_BACKEND", "samt.sms.OutboxBackend")
 # Texts to one phone in one Tehran day beyond this are kept but not sent: a loop or an abuser cannot flood anyone.
 SAMT_SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 10)
+# Kavenegar (SMS_BACKEND=samt.sms_kavenegar.KavenegarBackend): the API key from the provider's panel, the line
+# number to send from (empty: the account's default line), and the API's address.
+SAMT_KAVENEGAR = {
+    "API_KEY": env_str("KAVENEGAR_API_KEY"),
+    "SENDER": env_str("KAVENEGAR_SENDER"),
+    "BASE_URL": env_str("KAVENEGAR_BASE_URL", "https://api.kavenegar.com/v1"),
+    "TIMEOUT_SECONDS": env_int("KAVENEGAR_TIMEOUT_SECONDS", 10),
+}
 # The outbox page shows every stored SMS, so it exists only where messages are fake.
 SAMT_SMS_OUTBOX_PAGE = env_bool("SMS_OUTBOX_PAGE", DEBUG)
 

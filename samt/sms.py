@@ -28,6 +28,10 @@ logger = logging.getLogger("samt.sms")
 # write gets its message retried after the lease, not at once (the provider's localid guards the repeat).
 CLAIM_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+# While the provider refuses our account (a wrong key, no credit) the queue is tried again this often.
+ACCOUNT_PAUSE = timedelta(minutes=5)
+DELIVERY_CHECK_EVERY = timedelta(minutes=5)
+DELIVERY_FOLLOW_UP = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class OutgoingSms:
 class SmsAccepted:
     message_id: str
     status: str  # the provider's delivery status in words, as it gave it
+    final: bool = False  # the status will not change (delivered, or undeliverable)
 
 
 class SmsError(Exception):
@@ -48,9 +53,12 @@ class SmsError(Exception):
     provider's own outage, an account out of credit or a wrong key that someone will fix); permanent ones (an
     invalid number) end the message."""
 
-    def __init__(self, message: str, *, retryable: bool, code: str = "") -> None:
+    def __init__(self, message: str, *, retryable: bool, code: str = "", account: bool = False) -> None:
         super().__init__(message)
         self.message, self.retryable, self.code = message, retryable, code
+        # The provider refuses our account (key, credit, sender line): every message would fail alike, so the
+        # round stops instead of spending every queued message's attempts.
+        self.account = account
 
 
 class SmsBackend(Protocol):
@@ -58,7 +66,7 @@ class SmsBackend(Protocol):
 
     def send(self, sms: OutgoingSms) -> SmsAccepted: ...
 
-    def delivery(self, message_ids: list[str]) -> dict[str, str]: ...
+    def delivery(self, message_ids: list[str]) -> dict[str, SmsAccepted]: ...
 
 
 class OutboxBackend:
@@ -67,9 +75,9 @@ class OutboxBackend:
     name = "outbox"
 
     def send(self, sms: OutgoingSms) -> SmsAccepted:
-        return SmsAccepted(message_id=f"outbox-{sms.local_id}", status="تحویل شد (صندوق آزمایشی)")
+        return SmsAccepted(message_id=f"outbox-{sms.local_id}", status="تحویل شد (صندوق آزمایشی)", final=True)
 
-    def delivery(self, message_ids: list[str]) -> dict[str, str]:
+    def delivery(self, message_ids: list[str]) -> dict[str, SmsAccepted]:
         return {}
 
 
@@ -118,6 +126,8 @@ def sms_send_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, 
             continue
         result = _send_one(backend, claimed, now)
         outcome[result] = outcome.get(result, 0) + 1
+        if result == "account":
+            break
     return outcome
 
 
@@ -141,7 +151,12 @@ def _send_one(backend: SmsBackend, message: SmsMessage, now: datetime) -> str:
     except SmsError as error:
         message.last_error = f"{error.code} {error.message}".strip()[:255]
         message.provider = backend.name
-        if error.retryable and message.attempts < MAX_ATTEMPTS:
+        if error.account:
+            # Not this message's fault: its attempt is given back, and the queue waits for the account.
+            message.attempts -= 1
+            message.next_attempt_at = now + ACCOUNT_PAUSE
+            result = "account"
+        elif error.retryable and message.attempts < MAX_ATTEMPTS:
             message.next_attempt_at = now + backoff(message.attempts)
             logger.warning("sms %s: try %s failed (%s); again at %s", message.pk, message.attempts,
                            message.last_error, message.next_attempt_at)
@@ -150,11 +165,40 @@ def _send_one(backend: SmsBackend, message: SmsMessage, now: datetime) -> str:
             message.status = SmsStatus.FAILED
             logger.error("sms %s to %s given up: %s", message.pk, message.to, message.last_error)
             result = "failed"
-        message.save(update_fields=["last_error", "provider", "next_attempt_at", "status"])
+        message.save(update_fields=["last_error", "provider", "next_attempt_at", "status", "attempts"])
         return result
     message.status, message.sent_at, message.provider = SmsStatus.SENT, now, backend.name
     message.provider_message_id, message.delivery_status = accepted.message_id, accepted.status[:64]
-    message.last_error = ""
+    message.delivery_final, message.delivery_checked_at, message.last_error = accepted.final, now, ""
     message.save(update_fields=["status", "sent_at", "provider", "provider_message_id", "delivery_status",
-                                "last_error"])
+                                "delivery_final", "delivery_checked_at", "last_error"])
     return "sent"
+
+
+def sms_delivery_check(*, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """The worker's job: ask the provider what became of sent messages whose fate is still open (queued at the
+    operator, handed to the network). After DELIVERY_FOLLOW_UP nobody asks any more."""
+    now = now or timezone.now()
+    backend = get_backend()
+    open_ = SmsMessage.objects.filter(
+        status=SmsStatus.SENT, provider=backend.name, delivery_final=False, sent_at__gte=now - DELIVERY_FOLLOW_UP,
+        delivery_checked_at__lte=now - DELIVERY_CHECK_EVERY,
+    ).order_by("delivery_checked_at", "id")[:limit]
+    by_id = {message.provider_message_id: message for message in open_}
+    if not by_id:
+        return {}
+    try:
+        answers = backend.delivery(list(by_id))
+    except SmsError as error:
+        logger.warning("sms delivery status not read: %s", error.message)
+        return {"unread": len(by_id)}
+    outcome: dict[str, int] = {}
+    for provider_id, message in by_id.items():
+        answer = answers.get(provider_id)
+        fields = {"delivery_checked_at": now}
+        if answer is not None:
+            fields.update(delivery_status=answer.status[:64], delivery_final=answer.final)
+        SmsMessage.objects.filter(pk=message.pk).update(**fields)
+        key = "final" if answer is not None and answer.final else "open"
+        outcome[key] = outcome.get(key, 0) + 1
+    return outcome

@@ -30,7 +30,7 @@ class FlakyBackend:
         self.sent.append(sms)
         return SmsAccepted(message_id=f"p-{sms.local_id}", status="در صف ارسال")
 
-    def delivery(self, message_ids: list[str]) -> dict[str, str]:
+    def delivery(self, message_ids: list[str]) -> dict[str, SmsAccepted]:
         return {}
 
 
