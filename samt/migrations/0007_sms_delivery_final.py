@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('samt', '0005_sms_outbox_and_worker_runs'),
+        ('samt', '0006_province_roles'),
     ]
 
     operations = [
