@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('samt', '0006_province_roles'),
+        ('samt', '0007_throttle_window'),
     ]
 
     operations = [
