@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from brokers.models import FaultCase, FeeTariff, tehran_today
+from hq.models import ChangeKind, ReferenceChange
 from insured.models import AccountStatement, RateCode, SchemeRate, StatementStatus, TreatmentFee, WageTable
 from samt.access import visible_branches, visible_offices
 from samt.jalali import JalaliMonth
-from samt.models import Branch, BrokerOffice, User
+from samt.models import Branch, BrokerOffice, OfficeStatus, User
+from samt.templatetags.samt_format import fa_digits, jdate, jmonth, percent_bp, rials
 
 
 @dataclass(frozen=True)
@@ -75,3 +81,63 @@ def statements_by_branch(user: User, year: int) -> list[BranchStatements]:
         rows.append(BranchStatements(branch=branch, contracts=branch.contracts,
                                      by_status={s.value: by_status.get(s.value, 0) for s in StatementStatus}))
     return rows
+
+
+# Reference data changes ------------------------------------------------------------------------------------------
+
+def changes_for(user: User) -> QuerySet[ReferenceChange]:
+    """The changes of the reader's province (a national reader sees all)."""
+    changes = ReferenceChange.objects.select_related("prepared_by", "decided_by", "office")
+    membership = user.membership_or_none
+    if membership is None:
+        return changes.none()
+    return changes.filter(province=membership.province_id) if membership.province_id else changes
+
+
+def change_for_user_or_404(user: User, pk: int) -> ReferenceChange:
+    try:
+        return changes_for(user).get(pk=pk)
+    except ReferenceChange.DoesNotExist:
+        raise Http404 from None
+
+
+def _fa_date(iso: str) -> str:
+    return str(jdate(date.fromisoformat(iso)))
+
+
+# What each stored value is called and how it reads, per kind of change.
+_FIELDS: dict[str, list[tuple[str, str, Callable[[Any], str]]]] = {
+    ChangeKind.WAGE: [("effective_from", "اجرا از ماه", jmonth), ("min_daily", "حداقل دستمزد روزانه (ریال)", rials),
+                      ("ceiling_daily", "سقف دستمزد روزانه (ریال)", rials), ("source", "مأخذ", fa_digits)],
+    ChangeKind.PER_CAPITA: [("year", "سال", fa_digits), ("per_capita_monthly", "سرانه ماهانه هر نفر (ریال)", rials),
+                            ("source", "مأخذ", fa_digits)],
+    ChangeKind.SCHEME_RATE: [("rate_code", "کد نرخ", lambda code: RateCode(code).label),
+                             ("effective_from", "اجرا از ماه", jmonth), ("rate_bp", "نرخ", percent_bp)],
+    ChangeKind.FEE_TARIFF: [("year", "سال", fa_digits), ("amount", "کارمزد هر برگ (ریال)", rials),
+                            ("approval_reference", "مصوبه", fa_digits), ("effective_from", "اجرا از", _fa_date),
+                            ("effective_to", "اجرا تا", _fa_date)],
+    ChangeKind.OFFICE_STATUS: [("status", "وضعیت تازه", lambda status: OfficeStatus(status).label)],
+}
+
+
+def describe(change: ReferenceChange) -> list[tuple[str, str]]:
+    """The proposed values as people read them: label, value."""
+    rows = [(label, show(change.values[name])) for name, label, show in _FIELDS[change.kind] if name in change.values]
+    if change.office is not None:
+        rows.insert(0, ("کارگزاری", str(change.office)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Tables:
+    wages: QuerySet[WageTable]
+    per_capita: QuerySet[TreatmentFee]
+    rates: QuerySet[SchemeRate]
+    tariffs: QuerySet[FeeTariff]
+
+
+def tables() -> Tables:
+    return Tables(wages=WageTable.objects.order_by("-effective_from")[:12],
+                  per_capita=TreatmentFee.objects.order_by("-year")[:6],
+                  rates=SchemeRate.objects.order_by("rate_code", "-effective_from"),
+                  tariffs=FeeTariff.objects.order_by("-effective_from")[:6])

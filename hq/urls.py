@@ -1,10 +1,16 @@
 from django.urls import path
 
-from hq import views
+from hq.views import homes, reference
 
 app_name = "hq"
 urlpatterns = [
-    path("technical/", views.technical_home, name="technical_home"),
-    path("broker-affairs/", views.broker_affairs_home, name="broker_affairs_home"),
-    path("data-processing/", views.data_processing_home, name="data_processing_home"),
+    path("technical/", homes.technical_home, name="technical_home"),
+    path("broker-affairs/", homes.broker_affairs_home, name="broker_affairs_home"),
+    path("data-processing/", homes.data_processing_home, name="data_processing_home"),
+    # Reference data: prepared by an expert, approved by the manager (views/reference.py)
+    path("reference/", reference.reference_home, name="reference"),
+    path("reference/new/<str:kind>/", reference.change_new, name="change_new"),
+    path("reference/<int:pk>/", reference.change_detail, name="change"),
+    path("reference/<int:pk>/approve/", reference.change_approve, name="change_approve"),
+    path("reference/<int:pk>/reject/", reference.change_reject, name="change_reject"),
 ]

@@ -1,26 +1,27 @@
-"""Admin for HQ: the rate tables, which HQ edits (every change leaves an audit event with before and after),
-and read-only views of the ledger, which changes only through the branch pages and their services."""
+"""Admin: read-only views of the rate tables and the ledger. The rate tables change only through the province's
+reference-data pages (prepared by an expert, approved by the HQ manager, written by insured.rates); the ledger
+only through the branch pages and their services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from insured.models import AccountStatement, Contract, InsuredPerson, SchemeRate, TreatmentFee, WageTable
-from samt.admin import AuditedModelAdmin, ReadOnlyAdmin
+from samt.admin import ReadOnlyAdmin
 
 
 @admin.register(WageTable)
-class WageTableAdmin(AuditedModelAdmin):
+class WageTableAdmin(ReadOnlyAdmin):
     list_display = ["effective_from", "min_daily", "ceiling_daily", "source"]
 
 
 @admin.register(TreatmentFee)
-class TreatmentFeeAdmin(AuditedModelAdmin):
+class TreatmentFeeAdmin(ReadOnlyAdmin):
     list_display = ["year", "per_capita_monthly", "source"]
 
 
 @admin.register(SchemeRate)
-class SchemeRateAdmin(AuditedModelAdmin):
+class SchemeRateAdmin(ReadOnlyAdmin):
     list_display = ["rate_code", "effective_from", "rate_bp"]
     list_filter = ["rate_code"]
 

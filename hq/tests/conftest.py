@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_user
+from samt.actors import Actor
 from samt.models import Province, Role, User
 
 
@@ -21,3 +22,8 @@ def broker_affairs(province: Province) -> User:
 @pytest.fixture
 def data_processor(province: Province) -> User:
     return make_user("dp", role=Role.DATA_PROCESSING, province=province)
+
+
+@pytest.fixture
+def staff_actor(staff_a: User) -> Actor:
+    return Actor.for_user(staff_a)
