@@ -58,13 +58,19 @@ def _rate_from(rows: list[SchemeRate], rate_code: str, month: JalaliMonth) -> in
 
 
 def per_capita_for(year: int) -> int:
-    fee = TreatmentFee.objects.filter(year=year).first()
-    if fee is None:
+    return per_capita_by_year({year})[year]
+
+
+def per_capita_by_year(years: set[int]) -> dict[int, int]:
+    """The monthly per-capita treatment fee of each year, in one read; a year without its row is refused."""
+    fees = dict(TreatmentFee.objects.filter(year__in=years).values_list("year", "per_capita_monthly"))
+    missing = sorted(years - fees.keys())
+    if missing:
         raise DomainError(
-            f"سرانه درمان سال {to_persian_digits(year)} هنوز ثبت نشده است؛ صدور برگ با پوشش درمان برای این سال "
-            "پس از ثبت آن به دست اداره کل ممکن می‌شود."
+            f"سرانه درمان سال {to_persian_digits(missing[0])} هنوز ثبت نشده است؛ صدور برگ با پوشش درمان برای این "
+            "سال پس از ثبت آن به دست اداره کل ممکن می‌شود."
         )
-    return fee.per_capita_monthly
+    return fees
 
 
 def treatment_persons(contract: Contract) -> int:
@@ -80,8 +86,8 @@ def lines_for(
     persons: int,
 ) -> list[rules.MonthLine]:
     """Month lines at the rates in force, for a contract or for the public calculator alike."""
-    per_capita_by_year = {year: per_capita_for(year) for year in {m.year for m in months}} if persons else {}
-    # Two reads of the rate tables for the whole period, not two per month.
+    per_capita = per_capita_by_year({m.year for m in months}) if persons else {}
+    # One read of each rate table for the whole period, not one per month.
     last = max(months, default=None)
     wages = _wage_rows(last) if last else []
     rates = _rate_rows(rate_code, last) if last else []
@@ -91,7 +97,7 @@ def lines_for(
             ratio_hundredths=ratio_hundredths,
             rate_bp=_rate_from(rates, rate_code, month),
             wage=_wage_from(wages, month),
-            per_capita=per_capita_by_year.get(month.year, 0),
+            per_capita=per_capita.get(month.year, 0),
             persons=persons,
         )
         for month in months
@@ -134,6 +140,13 @@ class Standing:
     @property
     def can_issue(self) -> bool:
         return self.blocked_by is None
+
+    @property
+    def ends(self) -> list[JalaliMonth]:
+        """The months a slip may end at, for every channel's end-month form. Never empty: when everything up to
+        Esfand is paid the first unpaid month stays a choice, so issuing it gets the rule's own refusal rather
+        than a form error."""
+        return self.first_unpaid.through(max(self.latest_end, self.first_unpaid))
 
 
 def branch_label(contract: Contract) -> str:

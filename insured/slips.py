@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from insured import ledger, rules
-from insured.models import Channel, Contract, CoveredMonth, Slip, SlipLine, SlipStatus
+from insured.models import (
+    Channel,
+    Contract,
+    CoveredMonth,
+    DebtSlip,
+    DebtSlipStatus,
+    Slip,
+    SlipLine,
+    SlipStatus,
+)
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
@@ -59,6 +68,106 @@ def slip_quote(contract: Contract, end: JalaliMonth, *, channel: str, now: datet
     _check_gates(contract, standing, channel)
     months = rules.check_period(standing.first_unpaid, end, current)
     return Quote(standing=standing, months=months, lines=ledger.contract_lines(contract, months))
+
+
+# The shortcuts a quote page offers beside "to the last possible month".
+SHORTCUTS = ((1, "یک ماه"), (3, "سه ماه"), (6, "شش ماه"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One ready-made end month and what a slip to it costs."""
+
+    label: str
+    end: JalaliMonth
+    total: int
+
+
+@dataclass(frozen=True)
+class SlipOffer:
+    """Everything a quote page shows, on every channel: where the person stands, the months a slip may end at,
+    the lines and total of a slip to the chosen end, the shortcuts with their totals, or what blocks issuing and
+    the way out of it (a visit to the branch, or an open debt slip to pay online)."""
+
+    standing: ledger.Standing
+    channel: str
+    ends: list[JalaliMonth]
+    end: JalaliMonth
+    priced: list[rules.MonthLine]  # every month up to the last possible end, priced once
+    blocked_by: str | None
+    sends_to_branch: bool = False
+    debt_slips: list[DebtSlip] = field(default_factory=list)
+
+    @property
+    def can_issue(self) -> bool:
+        return self.blocked_by is None
+
+    @property
+    def lines(self) -> list[rules.MonthLine]:
+        return self.lines_to(self.end)
+
+    @property
+    def months(self) -> list[JalaliMonth]:
+        return [line.month for line in self.lines]
+
+    @property
+    def total(self) -> int:
+        return rules.lines_total(self.lines)
+
+    def lines_to(self, end: JalaliMonth) -> list[rules.MonthLine]:
+        return [line for line in self.priced if line.month <= end]
+
+    @property
+    def choices(self) -> list[Choice]:
+        """One, three and six months and the rest of the year, as far as each is possible."""
+        if not self.can_issue:
+            return []
+        first, latest = self.standing.first_unpaid, self.standing.latest_end
+        ends: dict[JalaliMonth, str] = {}
+        for count, label in SHORTCUTS:
+            if first + (count - 1) <= latest:
+                ends.setdefault(first + (count - 1), label)
+        ends.setdefault(latest, f"تا {latest.label}")
+        return [Choice(label=label, end=end, total=rules.lines_total(self.lines_to(end)))
+                for end, label in sorted(ends.items())]
+
+    def ending(self, end: JalaliMonth) -> SlipOffer:
+        """The same offer for a slip ending at `end` (one of `ends`), without reading anything again."""
+        return replace(self, end=end) if end in self.ends else self
+
+
+def slip_offer(contract: Contract, *, channel: str, now: datetime | None = None) -> SlipOffer:
+    """What `contract`'s person can issue on `channel` now, computed once: one standing, one read of each rate
+    table whatever the number of months, every total taken from the same lines. The offer ends at the last
+    possible month; `SlipOffer.ending` moves it to the month a person picks."""
+    current = JalaliMonth.current(now)
+    standing = ledger.standing(contract, current)
+    blocked_by, visit = _gate(contract, standing, channel)
+    priced: list[rules.MonthLine] = []
+    if blocked_by is None:
+        try:
+            months = rules.check_period(standing.first_unpaid, standing.latest_end, current)
+            priced = ledger.contract_lines(contract, months)
+        except DomainError as refusal:
+            blocked_by = refusal.message
+    return SlipOffer(standing=standing, channel=channel, ends=standing.ends, end=standing.latest_end,
+                     priced=priced, blocked_by=blocked_by, sends_to_branch=visit if blocked_by else False,
+                     debt_slips=_open_debt_slips(contract) if blocked_by else [])
+
+
+def _gate(contract: Contract, standing: ledger.Standing, channel: str) -> tuple[str | None, bool]:
+    """What blocks issuing on `channel`, and whether only a visit to the branch resolves it (see _check_gates)."""
+    try:
+        _check_gates(contract, standing, channel)
+    except DomainError as refusal:
+        visit = isinstance(refusal, rules.SeeTheBranch) or standing.sends_to_branch
+        return refusal.message, visit
+    return None, False
+
+
+def _open_debt_slips(contract: Contract) -> list[DebtSlip]:
+    return list(DebtSlip.objects.filter(statement__contract=contract, status=DebtSlipStatus.ISSUED)
+                .select_related("statement").order_by("statement__year"))
 
 
 @transaction.atomic

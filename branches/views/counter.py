@@ -13,7 +13,7 @@ from insured import ledger
 from insured.forms import EndMonthForm
 from insured.models import Channel, InsuredPerson, Slip
 from insured.slip_documents import slip_context, slip_pdf_response
-from insured.slips import slip_issue, slip_quote
+from insured.slips import slip_issue, slip_offer
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
@@ -43,17 +43,15 @@ def counter_quote(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     context: dict[str, object] = {"person": person, "code": code}
     if contract is None:
         return render(request, "branches/counter/quote.html", {**context, "blocked": NO_CONTRACT})
-    standing = ledger.standing(contract, JalaliMonth.current())
-    months = standing.first_unpaid.through(standing.latest_end)
-    form = EndMonthForm(request.GET or None, months=months,
-                        initial={"end": standing.latest_end.as_int(), "request_key": uuid.uuid4().hex})
-    end = form.cleaned_data["end"] if form.is_valid() else standing.latest_end
-    try:
-        quote = slip_quote(contract, end, channel=Channel.BRANCH)
-    except DomainError as refusal:
-        return render(request, "branches/counter/quote.html", {**context, "blocked": refusal.message})
+    offer = slip_offer(contract, channel=Channel.BRANCH)
+    if not offer.can_issue:
+        return render(request, "branches/counter/quote.html", {**context, "blocked": offer.blocked_by})
+    form = EndMonthForm(request.GET or None, months=offer.ends,
+                        initial={"end": offer.end.as_int(), "request_key": uuid.uuid4().hex})
+    if form.is_valid():
+        offer = offer.ending(form.cleaned_data["end"])
     return render(request, "branches/counter/quote.html", {
-        **context, "standing": standing, "form": form, "quote": quote, "chosen_end": end.as_int(),
+        **context, "quote": offer, "standing": offer.standing, "form": form, "chosen_end": offer.end.as_int(),
         "request_key": uuid.uuid4().hex,
     })
 
@@ -67,7 +65,7 @@ def counter_issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         messages.error(request, NO_CONTRACT)
         return redirect("branches:counter_quote", code=code, pk=pk)
     standing = ledger.standing(contract, JalaliMonth.current())
-    form = EndMonthForm(request.POST, months=standing.first_unpaid.through(standing.latest_end))
+    form = EndMonthForm(request.POST, months=standing.ends)
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("branches:counter_quote", code=code, pk=pk)

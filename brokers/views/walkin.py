@@ -19,7 +19,7 @@ from brokers.views.guards import broker_view
 from insured import ledger
 from insured.forms import EndMonthForm
 from insured.models import Channel
-from insured.slips import slip_quote
+from insured.slips import slip_offer
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
@@ -128,21 +128,19 @@ def quote(request: HttpRequest, key: UUID) -> HttpResponse:
     contract = ledger.active_contract(walk_in.person_id)
     if contract is None:
         return render(request, "brokers/walk_in/quote.html", {**context, "blocked": services.NO_CONTRACT})
-    standing = ledger.standing(contract, JalaliMonth.current())
-    months = standing.first_unpaid.through(standing.latest_end)
-    form = EndMonthForm(request.GET or None, months=months, initial={"end": standing.latest_end.as_int()})
-    end = form.cleaned_data["end"] if form.is_valid() else standing.latest_end
-    context.update(contract=contract, standing=standing)
-    try:
-        chosen = slip_quote(contract, end, channel=Channel.BROKER)
-    except DomainError as refusal:
-        return render(request, "brokers/walk_in/quote.html", {**context, "blocked": refusal.message})
+    offer = slip_offer(contract, channel=Channel.BROKER)
+    context.update(contract=contract, standing=offer.standing)
+    if not offer.can_issue:
+        return render(request, "brokers/walk_in/quote.html", {**context, "blocked": offer.blocked_by})
+    form = EndMonthForm(request.GET or None, months=offer.ends, initial={"end": offer.end.as_int()})
+    if form.is_valid():
+        offer = offer.ending(form.cleaned_data["end"])
     try:
         context["tariff"] = services.tariff_in_force(tehran_today())
     except DomainError as refusal:
         context["fee_refusal"] = refusal.message
     return render(request, "brokers/walk_in/quote.html", {
-        **context, "form": form, "quote": chosen, "chosen_end": end.as_int(), "request_key": uuid.uuid4().hex,
+        **context, "quote": offer, "form": form, "chosen_end": offer.end.as_int(), "request_key": uuid.uuid4().hex,
     })
 
 
@@ -154,8 +152,7 @@ def issue(request: HttpRequest, key: UUID) -> HttpResponse:
         return walk_in
     contract = ledger.active_contract(walk_in.person_id)
     standing = ledger.standing(contract, JalaliMonth.current()) if contract else None
-    months = standing.first_unpaid.through(standing.latest_end) if standing else []
-    form = EndMonthForm(request.POST, months=months)
+    form = EndMonthForm(request.POST, months=standing.ends if standing else [])
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("brokers:quote", key=key)

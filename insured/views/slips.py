@@ -13,7 +13,7 @@ from insured import ledger, selectors
 from insured.forms import EndMonthForm
 from insured.models import Channel, Contract
 from insured.slip_documents import slip_context, slip_pdf_response
-from insured.slips import Quote, slip_issue, slip_quote
+from insured.slips import slip_issue, slip_offer
 from insured.timeline import contract_timeline
 from samt.access import role_required
 from samt.actors import Actor
@@ -21,7 +21,6 @@ from samt.errors import DomainError
 from samt.jalali import MONTH_NAMES, JalaliMonth
 from samt.models import Role
 
-SHORTCUTS = ((1, "یک ماه"), (3, "سه ماه"), (6, "شش ماه"))
 NO_CONTRACT = "قرارداد فعالی برای شما ثبت نشده است؛ به شعبه خود مراجعه کنید."
 
 
@@ -30,39 +29,20 @@ def _contract_or_none(request: HttpRequest) -> Contract | None:
     return ledger.active_contract(person.pk)
 
 
-def _options(standing: ledger.Standing) -> list[tuple[str, Quote]]:
-    """The total for one, three and six months and for the rest of the year, as far as each is possible."""
-    ends: dict[JalaliMonth, str] = {}
-    for count, label in SHORTCUTS:
-        end = standing.first_unpaid + (count - 1)
-        if end <= standing.latest_end:
-            ends.setdefault(end, label)
-    ends.setdefault(standing.latest_end, f"تا {standing.latest_end.label}")
-    contract = standing.contract
-    return [(label, slip_quote(contract, end, channel=Channel.ONLINE)) for end, label in sorted(ends.items())]
-
-
 @role_required(Role.INSURED)
 def quote(request: HttpRequest) -> HttpResponse:
     contract = _contract_or_none(request)
     if contract is None:
         return render(request, "insured/slips/quote.html", {"blocked": NO_CONTRACT})
-    standing = ledger.standing(contract, JalaliMonth.current())
-    if not standing.can_issue:
-        return render(request, "insured/slips/quote.html", {"standing": standing, "blocked": standing.blocked_by})
-    months = standing.first_unpaid.through(standing.latest_end)
-    form = EndMonthForm(request.GET or None, months=months,
-                        initial={"end": standing.latest_end.as_int(), "request_key": uuid.uuid4().hex})
-    chosen = form.cleaned_data["end"] if form.is_valid() else standing.latest_end
-    try:
-        chosen_quote = slip_quote(contract, chosen, channel=Channel.ONLINE)
-        options = _options(standing)
-    except DomainError as refusal:
-        return render(request, "insured/slips/quote.html", {"standing": standing, "blocked": refusal.message})
-    issue_form = EndMonthForm(months=months, initial={"end": chosen.as_int(), "request_key": uuid.uuid4().hex})
+    offer = slip_offer(contract, channel=Channel.ONLINE)
+    form = EndMonthForm(request.GET or None, months=offer.ends,
+                        initial={"end": offer.end.as_int(), "request_key": uuid.uuid4().hex})
+    if form.is_valid():
+        offer = offer.ending(form.cleaned_data["end"])
+    issue_form = EndMonthForm(months=offer.ends, initial={"end": offer.end.as_int(), "request_key": uuid.uuid4().hex})
     return render(request, "insured/slips/quote.html", {
-        "standing": standing, "form": form, "issue_form": issue_form, "quote": chosen_quote, "options": options,
-        "chosen_end": chosen.as_int(),
+        "quote": offer, "standing": offer.standing, "blocked": offer.blocked_by, "form": form,
+        "issue_form": issue_form, "chosen_end": offer.end.as_int(),
     })
 
 
@@ -74,8 +54,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         messages.error(request, NO_CONTRACT)
         return redirect("insured:quote")
     standing = ledger.standing(contract, JalaliMonth.current())
-    months = standing.first_unpaid.through(max(standing.latest_end, standing.first_unpaid))
-    form = EndMonthForm(request.POST, months=months)
+    form = EndMonthForm(request.POST, months=standing.ends)
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("insured:quote")
