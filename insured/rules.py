@@ -227,3 +227,8 @@ def check_first_month_not_lapsed(first_month: JalaliMonth, current: JalaliMonth)
 def extension_would_help(first_unpaid: JalaliMonth, current: JalaliMonth) -> bool:
     """The four-month window saves a contract only when it is lapsed under three months and not under four."""
     return is_lapsed(first_unpaid, current, extended=False) and not is_lapsed(first_unpaid, current, extended=True)
+
+
+def masked_name(first_name: str, last_name: str) -> str:
+    """Enough to recognise one's own slip, not enough to learn a stranger's name (public slip pages)."""
+    return " ".join(f"{word[0]}{'*' * 3}" for word in f"{first_name} {last_name}".split())

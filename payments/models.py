@@ -50,7 +50,8 @@ class PaymentAttempt(models.Model):
     rrn = models.CharField("شماره مرجع شبکه (RRN)", max_length=32, blank=True)
     trace_no = models.CharField("شماره پیگیری", max_length=32, blank=True)
     masked_pan = models.CharField("کارت", max_length=32, blank=True)
-    started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Empty when anyone holding the printed slip or its SMS link paid it without a login (the pay-a-slip page).
+    started_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -29,11 +29,12 @@ PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYI
 AGAIN_STATES = {State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED}
 
 
-def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str) -> HttpResponse:
+def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str, *, actor: Actor | None = None
+             ) -> HttpResponse:
     """Start an attempt and send the browser to the PSP's card page; card data never touches our pages."""
     try:
         started = payment_start(
-            actor=Actor.from_request(request), payable=payable,
+            actor=actor or Actor.from_request(request), payable=payable,
             callback_url=lambda order_id: request.build_absolute_uri(reverse("payments:callback", args=[order_id])),
         )
     except DomainError as refusal:
@@ -127,9 +128,15 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
     attempt = get_object_or_404(PaymentAttempt.objects.select_related("slip", "debt_slip"), public_key=public_key)
     context: dict[str, object] = {"attempt": attempt, "pending": attempt.state in PENDING_STATES,
                                   "pending_text": text.PENDING}
+    if attempt.started_by_id is None:
+        # Paid without a login from the pay-a-slip page: back to that page, which says whether it is paid now.
+        context["public_url"] = reverse("pay_public:slip", args=[attempt.payable.public_code])
+        context["pay_again"] = attempt.state in AGAIN_STATES
     if attempt.slip_id:
         context.update(slip_context(request, attempt.slip))
-        if attempt.office_id:
+        if attempt.started_by_id is None:
+            context["pay_again"] = context["pay_again"] and attempt.slip.is_payable()
+        elif attempt.office_id:
             # Paid at a broker's counter: the operator goes back to the office's page for this slip.
             context["broker_slip_url"] = broker_slip_url(attempt.slip.number)
         else:

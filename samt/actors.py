@@ -40,6 +40,11 @@ class Actor:
         return cls.for_user(request.user, client_ip=client_ip(request))
 
     @classmethod
+    def public(cls, request: HttpRequest) -> Actor:
+        """Someone without a login (a payer holding a printed slip or its SMS link), known only by address."""
+        return cls(user=None, label="public", role="public", client_ip=client_ip(request))
+
+    @classmethod
     def system(cls, job: str) -> Actor:
         """A batch job or management command acting on its own authority."""
         return cls(user=None, label=f"system:{job}")

@@ -195,6 +195,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Where the worker hands queued SMS: the development outbox (nothing leaves the machine) or a real provider's
 # adapter (docs/sms.md). The provider is called only by `manage.py worker`, never inside a request.
 SAMT_SMS_BACKEND = env_str("SMS_BACKEND", "samt.sms.OutboxBackend")
+# The portal's public address, for links that leave without a request to build them from (the pay link in an SMS).
+SAMT_SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "https://samt.invalid").rstrip("/")
 # Texts to one phone in one Tehran day beyond this are kept but not sent: a loop or an abuser cannot flood anyone.
 SAMT_SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 10)
 # Kavenegar (SMS_BACKEND=samt.sms_kavenegar.KavenegarBackend): the API key from the provider's panel, the line
@@ -248,6 +250,10 @@ SAMT_THROTTLES = {
     "verify": (env_int("THROTTLE_VERIFY_HITS", 20), 600),
     "payment_callback": (env_int("THROTTLE_CALLBACK_HITS", 30), 600),
     "payment_result": (env_int("THROTTLE_RESULT_HITS", 120), 600),
+    # The pay-a-slip page without a login: per address, and per slip (a slip number tried with many national codes
+    # from many addresses).
+    "pay_public": (env_int("THROTTLE_PAY_PUBLIC_HITS", 30), 600),
+    "pay_public_slip": (env_int("THROTTLE_PAY_PUBLIC_SLIP_HITS", 10), 600),
 }
 
 # Production hardening: everything below is on unless DEBUG.

@@ -32,6 +32,8 @@ urlpatterns = [
     path("branch/", include("branches.urls")),
     path("broker/", include("brokers.urls")),
     path("pay/", include("payments.urls")),
+    # Short, because the link travels in an SMS and under a printed QR: pay a slip without a login.
+    path("p/", include("payments.public_urls")),
     path("hq/", include("hq.urls")),
     # The admin signs in through our login page, which enforces the lockout and the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="samt:login", query_string=True)),

@@ -40,7 +40,7 @@ from insured.models import (
     InsuredPerson,
     StatementStatus,
 )
-from insured.slip_documents import public_verify_url
+from insured.slip_documents import pay_qr_context
 from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
 from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
@@ -52,7 +52,6 @@ from samt.models import Branch, Role, User
 from samt.pdf import pdf_response, render_pdf
 from samt.persian import search_key
 from samt.persian_words import rials_in_words
-from samt.qr import qr_svg
 
 REGISTRY_EDITORS = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
 REGISTRY_VIEWERS = (*REGISTRY_EDITORS, Role.HQ)
@@ -368,7 +367,7 @@ def debt_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
     pdf = render_pdf("branches/registry/debt_slip_pdf.html", {
         "branch": branch, "slip": slip, "statement": statement, "contract": statement.contract,
         "insured": statement.contract.insured, "lines": statement.lines.all(),
-        "amount_in_words": rials_in_words(slip.amount), "qr": qr_svg(public_verify_url(request, slip), scale=3),
+        "amount_in_words": rials_in_words(slip.amount), **pay_qr_context(request, slip),
         "voided": slip.status == DebtSlipStatus.VOIDED,
     }, request)
     return pdf_response(pdf, f"debt-slip-{slip.number}.pdf")

@@ -12,17 +12,13 @@ from django.shortcuts import render
 
 from insured.forms import VerifyForm
 from insured.models import PUBLIC_CODE_LENGTH, DebtSlip, Slip
+from insured.rules import masked_name
 from insured.selectors import debt_slip_get_by_public_code, slip_get_by_public_code
 from samt.throttle import TOO_MANY, request_allowed
 
 NOT_FOUND = (
     "برگی با این مشخصات در سامانه نیست. شماره برگ و کد ملی پرداخت‌کننده را از روی برگ دوباره بخوانید."
 )
-
-
-def masked_name(first_name: str, last_name: str) -> str:
-    """Enough to recognise one's own slip, not enough to learn a stranger's name."""
-    return " ".join(f"{word[0]}{'*' * 3}" for word in f"{first_name} {last_name}".split())
 
 
 def _by_number(number: str, national_code: str) -> Slip | DebtSlip | None:
