@@ -60,13 +60,12 @@ def route(weights: Sequence[tuple[tuple[str, str], int]], cooling: set[tuple[str
           ) -> list[tuple[str, str]]:
     """The order to try gateways in for one payment (pure: `pick` is a number in [0, 1) chosen by the caller).
 
-    The first is drawn by weight among the gateways not cooling off; the others follow in configured order,
-    those cooling off left out. When every weighted gateway is cooling off, they are all tried anyway: a
-    payer is better served by a gateway that may have recovered than by none.
+    The first is drawn by weight among the gateways not cooling off (a standby, weight 0, comes first only
+    when no weighted gateway is usable); the others follow in configured order, those cooling off left out.
+    When every gateway is cooling off, they are all tried anyway: a payer is better served by a gateway that
+    may have recovered than by none.
     """
-    usable = [(key, weight) for key, weight in weights if key not in cooling]
-    if not any(weight for _, weight in usable):
-        usable = list(weights)
+    usable = [(key, weight) for key, weight in weights if key not in cooling] or list(weights)
     total = sum(weight for _, weight in usable)
     threshold, running, first = pick * total, 0, usable[0][0]
     for key, weight in usable:
