@@ -352,7 +352,10 @@ def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> 
     if result.outcome in (VerifyOutcome.REVERSED, VerifyOutcome.WINDOW_PASSED):
         return _move(attempt, State.EXPIRED, failure_reason=text.VERIFY_TOO_LATE)
     if result.outcome == VerifyOutcome.NOT_FOUND:
-        return _move(attempt, State.FAILED, failure_reason=text.NOT_FOUND)
+        # The PSP knows no such payment for this order: the reference the callback brought is not ours. It is
+        # let go (it stays in the event log), so that a forger who claims another payment's reference first
+        # cannot keep that payment's own attempt from being credited.
+        return _move(attempt, State.FAILED, failure_reason=text.NOT_FOUND, bank_ref="")
     if not result.succeeded:
         # A code the PSP does not document as a refusal: not a "no", so not FAILED.
         return _verify_unknown(attempt, gateway, now, f"verify code {result.code}")
