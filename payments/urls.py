@@ -11,4 +11,6 @@ urlpatterns = [
     path("callback/<str:order_id>/", views.callback, name="callback"),
     path("result/<uuid:public_key>/", views.result, name="result"),
     path("receipt/<uuid:public_key>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("hq/gateways/", views.gateway_report, name="gateway_report"),
+    path("hq/gateways/csv/", views.gateway_report_csv, name="gateway_report_csv"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +18,8 @@ from insured import selectors
 from insured.models import DebtSlip, Slip
 from insured.slip_documents import slip_context
 from payments import messages as text
+from payments import selectors as payment_selectors
+from payments.forms import GatewayReportForm, jalali_text
 from payments.gateways.base import GatewayError
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
@@ -22,6 +27,7 @@ from payments.services import gateway_for, payment_drive, payment_record_hint, p
 from samt.access import get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
+from samt.jalali import TEHRAN
 from samt.models import OfficeStatus, Role
 
 PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
@@ -157,3 +163,50 @@ def slip_receipt(request: HttpRequest, number: str) -> HttpResponse:
 def receipt_pdf(request: HttpRequest, public_key: str) -> HttpResponse:
     attempt = get_object_or_404(PaymentAttempt, public_key=public_key, state=State.SUCCEEDED)
     return receipt_pdf_response(request, attempt)
+
+
+# HQ: the gateways' daily figures ------------------------------------------------------------------------------
+
+REPORT_DAYS = 7
+CSV_HEADER = ["روز (شمسی)", "روز (میلادی)", "درگاه", "کد درگاه", "پایانه", "تلاش‌ها", "موفق", "ناموفق", "نیمه‌تمام",
+              "واگذارشده از درگاه دیگر", "مبلغ موفق (ریال)", "مبلغ تلاش‌ها (ریال)", "علت ناموفق", "تعداد با این علت"]
+
+
+def _report_period(request: HttpRequest) -> tuple[GatewayReportForm, date, date]:
+    today = timezone.localdate(timezone=TEHRAN)
+    first = today - timedelta(days=REPORT_DAYS - 1)
+    form = GatewayReportForm(request.GET or None, initial={"first": jalali_text(first), "last": jalali_text(today)})
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["first"], form.cleaned_data["last"]
+    return form, first, today
+
+
+@role_required(Role.HQ, Role.HQ_TECHNICAL)
+def gateway_report(request: HttpRequest) -> HttpResponse:
+    form, first, last = _report_period(request)
+    rows = payment_selectors.gateway_days(payment_selectors.attempts_visible_to(request.user), first, last)
+    totals = {name: sum(getattr(row, name) for row in rows)
+              for name in ("attempts", "succeeded", "failed", "unfinished", "failovers", "amount_succeeded")}
+    return render(request, "payments/gateway_report.html", {
+        "form": form, "rows": rows, "totals": totals, "first": first, "last": last,
+        "csv_query": f"first={first.isoformat()}&last={last.isoformat()}",
+    })
+
+
+@role_required(Role.HQ, Role.HQ_TECHNICAL)
+def gateway_report_csv(request: HttpRequest) -> HttpResponse:
+    _, first, last = _report_period(request)
+    rows = payment_selectors.gateway_days(payment_selectors.attempts_visible_to(request.user), first, last)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gateways-{first.isoformat()}-{last.isoformat()}.csv"'
+    response.write("\ufeff")  # the byte-order mark tells Excel the file is UTF-8
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        # One line per failure reason (or one line with none), ASCII digits, so a spreadsheet can add them up.
+        common = [jalali_text(row.day), row.day.isoformat(), row.psp_label, row.psp, row.terminal_id, row.attempts,
+                  row.succeeded, row.failed, row.unfinished, row.failovers, row.amount_succeeded,
+                  row.amount_attempted]
+        for reason, count in sorted(row.failures.items()) or [("", 0)]:
+            writer.writerow([*common, reason, count])
+    return response

@@ -155,6 +155,7 @@ SAMT_HQ_LINKS = [
     ("brokers:report", "گزارش ماهانه کارگزاری‌ها"),
     ("brokers:cases", "پرونده‌های تخلف کارگزاری‌ها"),
     ("brokers:tariffs", "تعرفه‌های مصوب کارمزد"),
+    ("payments:gateway_report", "درگاه‌های پرداخت: آمار روزانه"),
 ]
 
 # Sessions end after half an hour without a request; a shared counter PC must not stay logged in.

@@ -236,6 +236,7 @@ class PaymentGateway(Protocol):
     """
 
     name: str  # stored with each attempt as its PSP
+    label: str  # the PSP as staff know it, in Persian, for reports
     terminal_id: str
     token_lifetime: timedelta
     receipt_window: timedelta  # after the token

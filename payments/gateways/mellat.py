@@ -103,6 +103,7 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 
 class MellatGateway:
     name = "mellat"
+    label = "به‌پرداخت ملت"
     # The bank's payment session; a payer idle longer gets ResCode 415 (session timed out).
     token_lifetime = timedelta(minutes=15)
     # No receipt service: what the callback brought is all there is to read, for as long as verify is possible.

@@ -48,6 +48,11 @@ def get_gateway() -> PaymentGateway:
     return configured_gateways()[0].gateway
 
 
+def psp_labels() -> dict[str, str]:
+    """Each configured PSP's name as staff know it, by the name stored on attempts."""
+    return {entry.gateway.name: entry.gateway.label for entry in configured_gateways()}
+
+
 def gateway_for(psp: str, terminal_id: str) -> PaymentGateway:
     """The adapter for an attempt's own PSP and terminal: an attempt is always finished where it started."""
     for entry in configured_gateways():

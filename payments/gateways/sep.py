@@ -103,6 +103,7 @@ _CALLBACK_KEY = re.compile(r"[A-Za-z0-9+/=_-]{1,64}")
 
 class SepGateway:
     name = "sep"
+    label = "پرداخت الکترونیک سامان (سپ)"
     token_lifetime = timedelta(minutes=20)
     receipt_window = timedelta(hours=1)
     verify_window = timedelta(minutes=30)

@@ -1,0 +1,46 @@
+"""The HQ gateway report's period: two days, Jalali (۱۴۰۵/۰۹/۰۴, any digit script) or ISO."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import jdatetime
+from django import forms
+
+from payments.reconciliation import parse_day
+
+LONGEST_PERIOD_DAYS = 93
+PERIOD_BACKWARDS = "روز پایان نباید پیش از روز آغاز باشد."
+PERIOD_TOO_LONG = "بازه گزارش حداکثر ۹۳ روز است."
+
+
+def jalali_text(day: date) -> str:
+    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+
+
+class JalaliDayField(forms.Field):
+    widget = forms.TextInput(attrs={"dir": "ltr", "placeholder": "۱۴۰۵/۰۹/۰۴", "maxlength": "10"})
+
+    def to_python(self, value: object) -> date | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_day(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class GatewayReportForm(forms.Form):
+    first = JalaliDayField(label="از روز")
+    last = JalaliDayField(label="تا روز")
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("first"), cleaned.get("last")
+        if isinstance(first, date) and isinstance(last, date):
+            if last < first:
+                raise forms.ValidationError(PERIOD_BACKWARDS)
+            if last - first > timedelta(days=LONGEST_PERIOD_DAYS):
+                raise forms.ValidationError(PERIOD_TOO_LONG)
+        return cleaned
