@@ -29,6 +29,7 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.models import OfficeStatus, Role
+from samt.persian import to_persian_digits
 
 PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
                   State.REVERSE_PENDING}
@@ -175,7 +176,8 @@ CSV_HEADER = ["روز (شمسی)", "روز (میلادی)", "درگاه", "کد 
 def _report_period(request: HttpRequest) -> tuple[GatewayReportForm, date, date]:
     today = timezone.localdate(timezone=TEHRAN)
     first = today - timedelta(days=REPORT_DAYS - 1)
-    form = GatewayReportForm(request.GET or None, initial={"first": jalali_text(first), "last": jalali_text(today)})
+    form = GatewayReportForm(request.GET or None, initial={"first": to_persian_digits(jalali_text(first)),
+                                                          "last": to_persian_digits(jalali_text(today))})
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["first"], form.cleaned_data["last"]
     return form, first, today

@@ -57,7 +57,8 @@ def test_hq_reads_each_psps_day(a_day_of_payments, hq_user, client_for):
     assert text.BANK_DECLINED in mellat
     assert 'text-bg-warning">۲<' in mellat
     # SEP: the open payment and the two token requests that got no answer.
-    assert "پرداخت الکترونیک سامان" in sep and text.BANK_UNAVAILABLE in sep and "<li><span class=\"num\">۲</span>" in sep
+    assert "پرداخت الکترونیک سامان" in sep and text.BANK_UNAVAILABLE in sep
+    assert '<li><span class="num">۲</span>' in sep
     assert open_at_sep.state == State.REDIRECTED
     assert 'href="/pay/hq/gateways/csv/?first=' in page
 

@@ -15,7 +15,7 @@ NAMES = re.compile(r"\b(sep|saman|mellat|behpardakht|sadad|bpm|shaparak|irankish
 FIELDS = re.compile(r"\b(RefNum|ResNum|RefId|SaleReferenceId|SaleOrderId|ResCode|TerminalNumber|AffectiveAmount|"
                     r"OrginalAmount|StraceNo|SecurePan|CardHolderPan|FinalAmount|bp[A-Z][A-Za-z]*Request)\b")
 # PSP names as Persian text would write them (card issuers' bank names are not PSPs and are allowed).
-PERSIAN = re.compile(r"به[‌ ]?پرداخت|پرداخت الکترونیک سامان|\bسپ\b")
+PERSIAN = re.compile(r"به\u200c?پرداخت ملت|پرداخت الکترونیک سامان|\bسپ\b")
 SKIPPED_PARTS = {".venv", "node_modules", "migrations", "tests", "staticfiles", "var", ".git", "__pycache__"}
 # Where PSPs are meant to be known: the adapters, the simulator, and the settings that choose the adapters.
 KNOWING = [ROOT / "payments" / "gateways", ROOT / "payments" / "simulator", ROOT / "samt" / "settings.py"]
@@ -52,4 +52,5 @@ def test_the_walk_covers_the_payment_code_and_would_catch_a_name():
     assert not any(path.startswith(("payments/gateways/", "payments/simulator/")) for path in paths)
     assert NAMES.search("gateway = SepGateway()") is None  # a class name is caught by its module path instead
     assert NAMES.search("from payments.gateways.sep import x") and FIELDS.search('data["RefNum"]')
-    assert NAMES.search("the Mellat terminal") and PERSIAN.search("درگاه به‌پرداخت")
+    assert NAMES.search("the Mellat terminal") and PERSIAN.search("درگاه به‌پرداخت ملت")
+    assert PERSIAN.search("به پرداخت‌کننده گفته شد") is None
