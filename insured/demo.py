@@ -19,14 +19,14 @@ from typing import TextIO
 from django.utils import timezone
 
 from insured import ledger, rules, services
-from insured.models import AccountStatement, Contract, CoveredMonth, InsuredPerson, TreatmentFee
+from insured.models import LEGACY_SLIP_NUMBER, AccountStatement, Contract, CoveredMonth, InsuredPerson, TreatmentFee
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.identifiers import is_valid_national_code
 from samt.jalali import JalaliMonth, parse_jalali_date
 from samt.models import Branch, User
 
-LEGACY_SLIP = "legacy"
+LEGACY_SLIP = LEGACY_SLIP_NUMBER
 
 # A month, given the current one.
 MonthRule = Callable[[JalaliMonth], JalaliMonth]

@@ -226,6 +226,15 @@ class Contract(models.Model):
         return Decimal(self.wage_ratio_hundredths) / rules.RATIO_BASIS
 
 
+# Months paid in the system before this portal carry this word instead of a slip number (import_insured, demo).
+LEGACY_SLIP_NUMBER = "legacy"
+
+
+def slip_number_label(number: str) -> str:
+    """What a person is shown for a month's slip number: the number, or where it was paid before the portal."""
+    return "سامانه پیشین" if number == LEGACY_SLIP_NUMBER else number
+
+
 class CoveredMonth(models.Model):
     """A month paid for. Unique per contract: a month is never covered twice."""
 
@@ -250,6 +259,10 @@ class CoveredMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.number} {self.month}"
+
+    @property
+    def slip_label(self) -> str:
+        return slip_number_label(self.slip_number)
 
 
 class StatementStatus(models.TextChoices):
@@ -305,6 +318,10 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.month}"
+
+    @property
+    def slip_label(self) -> str:
+        return slip_number_label(self.slip_number)
 
 
 class DebtSlipStatus(models.TextChoices):

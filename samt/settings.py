@@ -124,10 +124,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "samt.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "samt.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "samt.passwords.CommonPasswordValidator"},
+    {"NAME": "samt.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "samt:login"
 LOGIN_REDIRECT_URL = "samt:home"
@@ -185,6 +185,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LANGUAGE_CODE = "fa-ir"
 LANGUAGES = [("fa", "فارسی")]
+# The site's own wording for a few of Django's messages (locale/fa/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tehran"
 USE_I18N = True
 USE_TZ = True

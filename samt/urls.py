@@ -12,6 +12,7 @@ kernel = (
     [
         path("", views.public_home, name="public_home"),
         path("healthz/", views.health, name="health"),
+        path("favicon.ico", views.favicon, name="favicon"),
         path("login/", views.LoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("home/", views.home, name="home"),

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -30,6 +31,11 @@ from samt.qr import qr_svg
 def health(request: HttpRequest) -> HttpResponse:
     """For the load balancer (and the benchmark's floor): the process answers, nothing else is touched."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links to."""
+    return redirect(static("samt/favicon.ico"), permanent=True)
 
 
 def public_home(request: HttpRequest) -> HttpResponse:

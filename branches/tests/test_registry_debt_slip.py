@@ -134,7 +134,7 @@ def test_a_bad_receipt_number_is_refused_next_to_the_field(client_for, staff_a, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "invalid-feedback" in html
-    assert "این فیلد لازم است" in html or "شماره رسید را بدون فاصله" in html
+    assert "این خانه را پر کنید" in html or "شماره رسید را بدون فاصله" in html
     slip.refresh_from_db()
     assert slip.status == DebtSlipStatus.ISSUED
 

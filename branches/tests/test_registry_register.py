@@ -30,7 +30,7 @@ def ordibehesht_1404():
         yield
 
 URL = "/branch/2104/insured/new/"
-REQUIRED = "این فیلد لازم است."
+REQUIRED = "این خانه را پر کنید."
 
 
 def typed(**changes: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from branches.registry import REGISTRY_VIEWERS
 from samt.access import branch_for_user_or_404, role_required
 from samt.models import BRANCH_ROLES, Role
 
@@ -20,4 +21,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def branch_detail(request: HttpRequest, code: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     staff = branch.memberships.select_related("user").order_by("role", "user__last_name")
-    return render(request, "branches/branch_detail.html", {"branch": branch, "staff": staff})
+    # The secretariat keeps the register but does not read the insured registry: no link it would be refused.
+    context = {"branch": branch, "staff": staff, "can_search_registry": request.user.role in REGISTRY_VIEWERS}
+    return render(request, "branches/branch_detail.html", context)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from insured import ledger, rules
 from insured.management.commands._legacy_rows import OPTIONAL, PERSON_FIELDS, REQUIRED, Bad, Row, RowReader
-from insured.models import SCHEME_OF_RATE, Contract, ContractStatus, CoveredMonth, InsuredPerson
+from insured.models import LEGACY_SLIP_NUMBER, SCHEME_OF_RATE, Contract, ContractStatus, CoveredMonth, InsuredPerson
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
@@ -35,7 +35,7 @@ from samt.numbering import next_in_sequence
 from samt.persian import normalize, search_key
 from samt.persian import to_persian_digits as fa
 
-LEGACY_SLIP = "legacy"
+LEGACY_SLIP = LEGACY_SLIP_NUMBER
 CONTRACT_PREFIX, CONTRACT_SEQUENCE = "3", "contract"  # as services.contract_create numbers them
 LOOKUP_CHUNK = 500
 

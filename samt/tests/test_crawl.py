@@ -1,0 +1,212 @@
+"""The crawl of the whole portal (issue 15): every demo account, every page reachable from its home, two widths.
+
+It loads the demo data (`seed_demo`), signs in as every account the demo holds (read from the database, so an
+account or role added to the demo is crawled without touching this file), walks the pages reachable from each
+home by following links and submitting GET forms, takes the main journeys' happy paths (an insured issues and
+pays a slip; a broker operator serves a walk-in; branch staff issue a slip at the counter), submits each POST
+form once with its required fields empty to see its errors, and checks every page at 1366 px and 360 px and
+every PDF it meets (see crawl_support for the rules). Each account's landing page is always checked; any other
+page shape (ids taken out of the URL) is visited by at most two accounts of a role, and axe runs on the first,
+which keeps the run to a few minutes however much data the demo holds.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samt.management.commands.seed_demo import DEMO_PASSWORD
+from samt.models import Branch, User
+from samt.tests.browser_support import log_in
+from samt.tests.crawl_support import (
+    WIDTHS,
+    Findings,
+    check_form_errors,
+    check_html,
+    check_pdf,
+    check_rendered,
+    url_pattern,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VISITS_PER_ROLE = 2
+# Not pages of the portal: the PSP simulator stands in for the bank, the admin is Django's own, and signing out
+# would end the walk.
+SKIP = re.compile(r"^/(psp|admin|logout|static)/")
+ASSETS = {"stylesheet", "script", "image", "font", "media"}
+
+LINKS = """() => [...document.querySelectorAll('a[href]')].map(a => a.href)"""
+GET_FORMS = """() => [...document.querySelectorAll('form')]
+  .filter(f => (f.getAttribute('method') || 'get').toLowerCase() === 'get' && f.querySelector('input, select'))
+  .map(f => { const to = new URL(f.getAttribute('action') || location.href, location.href);
+              return to.origin + to.pathname + '?' + new URLSearchParams(new FormData(f)); })"""
+# POST forms that ask for something: at least one required field a person types or picks.
+ASKING_FORMS = """() => [...document.querySelectorAll('main form[method=post], main form[method=POST]')]
+  .map((f, i) => [i, f.querySelector('[required]:not([type=hidden]):not([type=checkbox]):not([type=radio])')])
+  .filter(([i, field]) => field && field.checkVisibility()).map(([i]) => i)"""
+SUBMIT_EMPTY = """(i) => {
+  const form = document.querySelectorAll('main form[method=post], main form[method=POST]')[i];
+  form.noValidate = true;
+  for (const el of form.querySelectorAll('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), textarea'))
+    el.value = '';
+  form.requestSubmit();
+}"""
+
+
+@dataclass
+class Crawl:
+    base: str
+    findings: Findings = field(default_factory=Findings)
+    phones: list[str] = field(default_factory=list)
+    shapes: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    forms_tried: set[str] = field(default_factory=set)
+
+    def path(self, url: str) -> str:
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def is_ours(self, url: str) -> bool:
+        return url.startswith(self.base) and not SKIP.match(urlsplit(url).path)
+
+    def check_page(self, page, where: str, html: str | None, *, axe: bool = True) -> None:
+        self.findings.pages += 1
+        if html is not None:
+            check_html(html, self.findings, where)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            check_rendered(page, self.findings, f"{where} @{width}", allowed=set(), run_axe=axe)
+        page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+
+    def check_here(self, page, who: str) -> None:
+        """The page a journey brought the browser to."""
+        self.check_page(page, f"{who} {self.path(page.url)}", page.content())
+
+    def walk(self, page, who: str, role: str, start: list[str]) -> None:
+        """Breadth first from `start`, whose first page (the account's landing page) is always checked."""
+        queue = deque(start)
+        landing = start[0]
+        while queue:
+            url = queue.popleft().split("#")[0]
+            if not self.is_ours(url):
+                continue
+            parts = urlsplit(url)
+            shape = url_pattern(parts.path, parts.query)
+            visitors = self.shapes.setdefault((role, shape), set())
+            if who in visitors or (len(visitors) >= VISITS_PER_ROLE and url != landing):
+                continue
+            visitors.add(who)
+            if re.search(r"(\.pdf|/pdf/)$", parts.path):
+                self.pdf(page, who, url)
+                continue
+            if parts.path.endswith("/csv/"):
+                response = page.request.get(url)
+                if not response.ok:
+                    self.findings.add("broken link", f"{who} {self.path(url)}", response.status)
+                continue
+            response = page.goto(url)
+            where = f"{who} {self.path(url)}"
+            if response is None or not response.ok:
+                self.findings.add("broken link", where, response and response.status)
+                continue
+            if "text/html" not in response.headers.get("content-type", ""):
+                continue
+            self.check_page(page, where, response.text(), axe=len(visitors) == 1)
+            queue.extend(page.evaluate(LINKS))
+            queue.extend(page.evaluate(GET_FORMS))
+            self.try_forms(page, who, role, url)
+
+    def try_forms(self, page, who: str, role: str, url: str) -> None:
+        """Each POST form that asks for something, once, with its required fields empty: its errors are shown
+        in Persian, tied to their fields, announced, with the focus on the first."""
+        for index in page.evaluate(ASKING_FORMS):
+            if page.url != url:
+                page.goto(url)
+            action = page.evaluate("(i) => new URL(document.querySelectorAll('main form[method=post], "
+                                   "main form[method=POST]')[i].getAttribute('action') || location.href, "
+                                   "location.href).href", index)
+            key = f"{role} {url_pattern(urlsplit(action).path, '')}"
+            if key in self.forms_tried:
+                continue
+            self.forms_tried.add(key)
+            with page.expect_navigation():
+                page.evaluate(SUBMIT_EMPTY, index)
+            where = f"{who} {self.path(url)} (form sent empty)"
+            self.check_page(page, where, page.content())
+            check_form_errors(page, self.findings, where)
+
+    def pdf(self, page, who: str, url: str) -> None:
+        where = f"{who} {self.path(url)}"
+        response = page.request.get(url)
+        if not response.ok or response.headers.get("content-type") != "application/pdf":
+            self.findings.add("broken link", where, f"{response.status} {response.headers.get('content-type')}")
+            return
+        # The document's own number is in its URL (…/<number>/pdf/ or …/<number>/letter.pdf): it must be printed
+        # as it reads. Keys that are not printed (UUIDs) are left out.
+        segments = [s for s in urlsplit(url).path.split("/") if re.fullmatch(r"[0-9A-Za-z-]{4,20}", s)]
+        references = [s for s in segments if re.search(r"[0-9]", s) and not re.fullmatch(r"[0-9]{4}", s)][-1:]
+        check_pdf(response.body(), self.findings, where, references=references, phones=self.phones)
+
+
+def sign_in(page, base: str, user: User, password: str) -> None:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    code = None
+    if device is not None:
+        def code() -> str:
+            totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            return f"{totp.token():0{device.digits}d}"
+    log_in(page, base, user.username, password, code=code)
+
+
+def watch_assets(page, crawl: Crawl, who: str) -> None:
+    def on_response(response) -> None:
+        if response.request.resource_type in ASSETS and response.status >= 400:
+            crawl.findings.add("asset", f"{who} {crawl.path(page.url)}", f"{response.status} {response.url}")
+
+    def on_failed(request) -> None:
+        if request.resource_type in ASSETS:
+            crawl.findings.add("asset", f"{who} {crawl.path(page.url)}", f"failed {request.url}")
+
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+
+
+def demo_accounts() -> list[User]:
+    """Every account the demo data made, staff roles first, then the insured persons (ordered by username)."""
+    return sorted(User.objects.filter(is_active=True), key=lambda u: (u.membership_or_none is None, u.username))
+
+
+def test_every_demo_account_sees_a_clean_portal(browser, live_server, settings):
+    settings.DEBUG = True  # seed_demo refuses to publish demo passwords anywhere else
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    crawl = Crawl(base=live_server.url, phones=[b.phone for b in Branch.objects.all() if b.phone])
+
+    public = browser.new_context(locale="fa-IR").new_page()
+    watch_assets(public, crawl, "anonymous")
+    favicon = public.request.get(f"{live_server.url}/favicon.ico")
+    if not favicon.ok:
+        crawl.findings.add("asset", "anonymous /favicon.ico", favicon.status)
+    crawl.walk(public, "anonymous", "anonymous", [f"{live_server.url}/", f"{live_server.url}/login/"])
+    public.context.close()
+
+    accounts = demo_accounts()
+    for user in accounts:
+        context = browser.new_context(viewport={"width": WIDTHS[0], "height": 800}, locale="fa-IR")
+        page = context.new_page()
+        who = user.username
+        watch_assets(page, crawl, who)
+        sign_in(page, live_server.url, user, DEMO_PASSWORD)
+        crawl.walk(page, who, str(user.role), [page.url, urljoin(live_server.url, "/home/")])
+        context.close()
+
+    print(f"crawl: {len(accounts)} accounts, {crawl.findings.pages} page checks, {crawl.findings.pdfs} PDFs")
+    assert not crawl.findings.lines, crawl.findings.report()
