@@ -66,6 +66,7 @@ class PersianPasswordChangeForm(PasswordChangeForm):
         self.fields["old_password"].label = "گذرواژه کنونی"
         self.fields["new_password1"].label = "گذرواژه تازه"
         self.fields["new_password2"].label = "تکرار گذرواژه تازه"
+        self.fields["new_password2"].help_text = "برای اطمینان، گذرواژه تازه را دوباره بنویسید."
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": "گذرواژه کنونی درست وارد نشده است.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from branches.registry import REGISTRY_VIEWERS
+from branches.views.registry import REGISTRY_VIEWERS
 from samt.access import branch_for_user_or_404, role_required
 from samt.models import BRANCH_ROLES, Role
 

@@ -113,12 +113,18 @@ class Crawl:
                     self.findings.add("broken link", f"{who} {self.path(url)}", response.status)
                 continue
             response = page.goto(url)
-            where = f"{who} {self.path(url)}"
             if response is None or not response.ok:
-                self.findings.add("broken link", where, response and response.status)
+                self.findings.add("broken link", f"{who} {self.path(url)}", response and response.status)
                 continue
             if "text/html" not in response.headers.get("content-type", ""):
                 continue
+            if page.url != url:  # redirected: the page is the one it landed on
+                landed = urlsplit(page.url)
+                seen = self.shapes.setdefault((role, url_pattern(landed.path, landed.query)), set())
+                if who in seen:
+                    continue
+                seen.add(who)
+            where = f"{who} {self.path(page.url)}"
             self.check_page(page, where, response.text(), axe=len(visitors) == 1)
             queue.extend(page.evaluate(LINKS))
             queue.extend(page.evaluate(GET_FORMS))
