@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -35,7 +35,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers and crawlers ask for /favicon.ico whatever the page links to."""
-    return redirect(static("samt/favicon.ico"), permanent=True)
+    return redirect(staticfiles_storage.url("samt/favicon.ico"), permanent=True)
 
 
 def public_home(request: HttpRequest) -> HttpResponse:
