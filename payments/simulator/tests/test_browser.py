@@ -124,7 +124,8 @@ def test_the_help_and_control_pages(page, live_server, psp):
     assert page.get_by_test_id("cards").locator("tbody tr").count() == 7
     screenshot(page, "psp_help_desktop")
     page.goto(f"{live_server.url}/psp/control/")
-    page.get_by_role("button", name="+۳۱ دقیقه (مهلت تأیید)").click()
+    # One panel per terminal (one per PSP): advance the first terminal's clock.
+    page.locator("section.psp-card").first.get_by_role("button", name="+۳۱ دقیقه (مهلت تأیید)").click()
     page.wait_for_load_state()
     assert "۳۱ دقیقه جلو رفت" in page.get_by_role("alert").first.inner_text()
     screenshot(page, "psp_control_desktop")
