@@ -67,6 +67,14 @@ bench-import: $(VENV)/.runtime | var
 bench-statements: $(VENV)/.runtime | var
 	$(PY) bench/bench_statements.py --contracts $(BENCH_ROWS)
 
+## simulate: a province of SIM_PEOPLE insured lived through fourteen months across a Nowruz (simulate_year) in a
+## fresh database; prints who was harmed and fails if anyone was
+SIM_PEOPLE ?= 1000
+SIM_SEED ?= 1405
+.PHONY: simulate
+simulate: $(VENV)/.dev | var
+	$(PY) bench/simulate.py --people $(SIM_PEOPLE) --seed $(SIM_SEED)
+
 ## totp: the current second-factor code of a demo account, e.g. make totp ACCOUNT=staff_2104
 totp: $(VENV)/.runtime
 	@$(MANAGE) totp_code $(ACCOUNT)

@@ -46,6 +46,7 @@ from payments.routing import gateway_record_failure, gateway_record_success, pay
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
+from samt.jalali import TEHRAN
 from samt.numbering import document_number
 
 # payments.md §9, plus CHECKING -> REDIRECTED for "the payer is still on the card page, ask again later".
@@ -389,9 +390,20 @@ def _verify_mismatch(attempt: PaymentAttempt, result: VerifyResult) -> str:
     return ""
 
 
+def bank_time(attempt: PaymentAttempt, result: VerifyResult, now: datetime) -> datetime:
+    """When the bank took the money: its trace date (Tehran wall time) when it is a plausible moment of this
+    attempt, else now. The slip's deadline is judged then (design rule 8): a payment made at 23:59 on the last
+    payable day and verified after midnight by the reconciler was made in time."""
+    try:
+        taken = datetime.strptime(result.trace_date or "", "%Y-%m-%d %H:%M:%S").replace(tzinfo=TEHRAN)
+    except ValueError:
+        return now
+    return taken if attempt.created_at - CLOCK_GRACE <= taken <= now + CLOCK_GRACE else now
+
+
 def _credit(attempt: PaymentAttempt, result: VerifyResult) -> PaymentAttempt:
     """The slip becomes paid in the same transaction as the attempt succeeds, or neither happens."""
-    paid_at = timezone.now()
+    paid_at = bank_time(attempt, result, timezone.now())
     reference = f"{attempt.psp}:{attempt.terminal_id}:{attempt.bank_ref}"
     try:
         with transaction.atomic():

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "payments",
     "payments.simulator",
     "hq",
+    "simulation",
 ]
 
 MIDDLEWARE = [
