@@ -11,15 +11,16 @@ from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.test import RequestFactory, override_settings
 from django.urls import resolve
 
 from payments.gateways import http
+from payments.simulator import fixtures
 from payments.simulator import services as bank
 from payments.simulator.models import TestCard, Transaction
 
 BASE_URL = "http://psp.simulation/psp"
-TERMINAL_ID = "10012345"  # the simulator's terminal, installed by its data migration
 _factory = RequestFactory()
 
 
@@ -49,10 +50,11 @@ def get_json(url: str, *, timeout: float, params: dict[str, str] | None = None,
 
 @contextmanager
 def in_process() -> Iterator[None]:
-    """The portal's adapter pointed at the simulator in this process, for the length of the block."""
-    gateway = {"ADAPTER": "payments.gateways.sep.SepGateway", "BASE_URL": BASE_URL, "TERMINAL_ID": TERMINAL_ID,
-               "TIMEOUT_SECONDS": 5, "REPORT_URL": ""}
-    with override_settings(SAMT_PAYMENT_GATEWAY=gateway), mock.patch.object(http, "post_json", post_json), \
+    """The portal's first adapter pointed at the simulator's terminal in this process, for the length of the
+    block (its failover partners are left out: every payment of the year goes to one PSP)."""
+    gateway = {**settings.SAMT_PAYMENT_GATEWAYS[0], "BASE_URL": BASE_URL, "TERMINAL_ID": fixtures.TERMINAL_ID,
+               "WEIGHT": 1, "REPORT_URL": ""}
+    with override_settings(SAMT_PAYMENT_GATEWAYS=[gateway]), mock.patch.object(http, "post_json", post_json), \
             mock.patch.object(http, "get_json", get_json):
         yield
 
