@@ -29,6 +29,7 @@ from branches.models import (
     RequestStatus,
 )
 from insured.models import InsuredPerson
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
@@ -64,11 +65,6 @@ USERNAME_TAKEN = ("نام کاربری {username} پیش‌تر به حساب د
                   "تا بررسی شود.")
 COPY2_NOT_HANDED = "تحویل نسخه دوم فرم درخواست به گیرنده را تأیید کنید."
 NO_ATTORNEY_ON_FILE = "این درخواست وکالتنامه‌ای ندارد؛ نامه فقط به خود بیمه‌شده تحویل می‌شود."
-LETTER_READY_SMS = ("سامت، سازمان تأمین اجتماعی: نامه نام کاربری و گذرواژه شما در {branch} آماده است. "
-                    "برای گرفتن آن با اصل کارت ملی به شعبه بروید. شماره درخواست: {number}")
-LETTER_READY_SMS_ATTORNEY = ("سامت، سازمان تأمین اجتماعی: نامه نام کاربری و گذرواژه {insured} در {branch} آماده "
-                             "است. برای گرفتن آن با اصل کارت ملی و وکالتنامه به شعبه بروید. شماره درخواست: {number}")
-
 # The printed password: lower-case letters and digits without look-alikes (0/o, 1/l/i), so it is read off
 # paper and typed without the shift key or a case mistake; 31 symbols × 12 ≈ 59 bits, against an online
 # guesser held to 5 tries per (username, address) every 15 minutes — and it must be changed at first login.
@@ -396,14 +392,14 @@ def _account_with_password(actor: Actor, insured_id: int, password: str) -> tupl
 
 def _announce_letter(request: CredentialRequest) -> None:
     insured = request.insured
-    number = to_persian_digits(request.number)
     if insured.mobile:
-        sms_queue(to=insured.mobile, text=LETTER_READY_SMS.format(branch=request.branch.name, number=number),
+        sms_queue(to=insured.mobile, text=sms_texts.credential_letter_ready(branch=request.branch.name,
+                                                                            number=request.number),
                   event=f"credential.letter:{request.pk}")
     power = request.power_of_attorney
     if power is not None and power.attorney_mobile and power.attorney_mobile != insured.mobile:
-        sms_queue(to=power.attorney_mobile, text=LETTER_READY_SMS_ATTORNEY.format(
-            insured=insured.full_name, branch=request.branch.name, number=number),
+        sms_queue(to=power.attorney_mobile, text=sms_texts.credential_letter_ready_for_attorney(
+            insured=insured.full_name, branch=request.branch.name, number=request.number),
             event=f"credential.letter:{request.pk}")
 
 

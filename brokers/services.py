@@ -18,10 +18,10 @@ from brokers.models import FeeRecord, FeeService, FeeTariff, PresenceMethod, Wal
 from insured import ledger
 from insured.models import Channel, Contract, InsuredPerson, Slip
 from insured.slips import slip_issue
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
-from samt.formatting import jdate, rials
 from samt.jalali import JalaliMonth
 from samt.models import BrokerOffice, OfficeStatus
 from samt.numbering import document_number
@@ -283,16 +283,11 @@ def broker_issue_slip(*, actor: Actor, walk_in: WalkInSession, end_month: Jalali
         actor, office, slip=slip.number, premium=slip.total, fee_receipt=fee.receipt_number, fee=fee.amount,
         tariff=tariff.pk, approval=tariff.approval_reference, presence=walk_in.presence_method,
     ))
-    if walk_in.person.mobile:
-        sms_queue(to=walk_in.person.mobile, text=_issued_text(office, slip, fee), event=f"slip.issued:{slip.pk}")
+    # The slip's own text goes out from slip_issue, as on every channel; this one tells the person the approved fee,
+    # so nobody at a counter can ask for more.
+    sms_queue(to=walk_in.person.mobile, event=f"broker.fee:{fee.pk}",
+              text=sms_texts.broker_fee(office=office.name, number=slip.number, fee=fee.amount))
     return fee
-
-
-def _issued_text(office: BrokerOffice, slip: Slip, fee: FeeRecord) -> str:
-    return (f"سازمان تأمین اجتماعی: برگ پرداخت حق بیمه {slip.first_month.label} تا {slip.last_month.label} "
-            f"به شماره {to_persian_digits(slip.number)} در {office.name} برای شما صادر شد.\n"
-            f"حق بیمه: {rials(slip.total)} ریال، مهلت پرداخت تا {jdate(slip.payable_until)}.\n"
-            f"کارمزد کارگزاری طبق تعرفه مصوب: {rials(fee.amount)} ریال (جدا از حق بیمه).")
 
 
 def audit_print(*, actor: Actor, action: str, slip: Slip, office: BrokerOffice, **more: object) -> None:

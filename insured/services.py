@@ -21,12 +21,15 @@ from insured.models import (
     StatementLine,
     StatementStatus,
 )
+from insured.slip_documents import pay_link
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
 from samt.numbering import document_number
 from samt.persian import search_key
+from samt.sms import sms_queue
 
 PERSON_FIELDS = ["national_code", "insurance_number", "first_name", "last_name", "father_name", "birth_date",
                  "gender", "mobile", "address", "branch_id"]
@@ -173,6 +176,17 @@ def _statement_line(statement: AccountStatement, contract: Contract, covered: Co
 
 
 @transaction.atomic
+def insured_set_reminders(*, actor: Actor, insured: InsuredPerson, on: bool) -> InsuredPerson:
+    """The person's own choice about reminder texts (transactional texts are not theirs to turn off)."""
+    locked = InsuredPerson.objects.select_for_update().get(pk=insured.pk)
+    if locked.sms_reminders != on:
+        locked.sms_reminders = on
+        locked.save(update_fields=["sms_reminders"])
+        audit_record(actor=actor, action="insured.sms_reminders", subject=locked, after={"on": on})
+    return locked
+
+
+@transaction.atomic
 def statement_issue(*, actor: Actor, statement: AccountStatement) -> AccountStatement:
     """Issue the statement to the insured. With nothing owed it is settled at once (a credit is left for the
     branch to refund); with a debt it waits for the debt slip to be paid."""
@@ -187,6 +201,10 @@ def statement_issue(*, actor: Actor, statement: AccountStatement) -> AccountStat
     locked.save(update_fields=["status", "issued_at", "settled_at"])
     audit_record(actor=actor, action="statement.issued", subject=locked,
                  after={"status": locked.status, "balance": locked.balance})
+    if locked.status == StatementStatus.SETTLED:
+        # A debt is announced with its debt slip's pay link, when the debt slip is issued.
+        sms_queue(to=locked.contract.insured.mobile, event=f"statement.issued:{locked.pk}",
+                  text=sms_texts.statement_settled(year=locked.year, balance=locked.balance))
     return locked
 
 
@@ -203,6 +221,8 @@ def debt_slip_issue(*, actor: Actor, statement: AccountStatement) -> DebtSlip:
                                    amount=locked.balance, issued_by=actor.user, branch_id=actor.branch_id)
     audit_record(actor=actor, action="debt_slip.issued", subject=slip,
                  after={"number": slip.number, "amount": slip.amount, "year": locked.year})
+    sms_queue(to=locked.contract.insured.mobile, event=f"debt_slip.issued:{slip.pk}",
+              text=sms_texts.statement_debt(year=locked.year, amount=slip.amount, link=pay_link(slip)))
     return slip
 
 
@@ -230,4 +250,7 @@ def debt_slip_mark_paid(*, actor: Actor, debt_slip: DebtSlip, reference: str, pa
     audit_record(actor=actor, action="debt_slip.paid", subject=locked,
                  after={"reference": reference, "amount": locked.amount, "statement_year": statement.year,
                         "statement_status": statement.status})
+    # Paid online or recorded at the counter, the person hears once that the gate is open again (clause 6).
+    sms_queue(to=statement.contract.insured.mobile, event=f"gate.open:{statement.pk}",
+              text=sms_texts.gate_open(year=statement.year))
     return locked

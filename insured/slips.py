@@ -19,11 +19,14 @@ from insured.models import (
     SlipLine,
     SlipStatus,
 )
+from insured.slip_documents import pay_link
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN, JalaliMonth
 from samt.numbering import document_number
+from samt.sms import sms_queue
 
 SLIP_NOT_PAYABLE = {
     SlipStatus.VOIDED: "این برگ با صدور برگ تازه‌تری باطل شده است؛ برگ تازه را بپردازید.",
@@ -209,6 +212,10 @@ def slip_issue(
     audit_record(actor=actor, action="slip.issued", subject=slip,
                  after={"number": slip.number, "channel": channel, "first_month": str(slip.first_month),
                         "last_month": str(slip.last_month), "total": slip.total})
+    # Whoever issued it (the person, the branch, a broker), the person hears of it with a link anyone can pay by.
+    sms_queue(to=contract.insured.mobile, event=f"slip.issued:{slip.pk}", text=sms_texts.slip_issued(
+        first=slip.first_month, last=slip.last_month, amount=slip.total, until=slip.payable_until,
+        link=pay_link(slip)))
     return slip
 
 

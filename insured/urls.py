@@ -11,4 +11,5 @@ urlpatterns = [
     path("slips/<str:number>/", slips.slip_detail, name="slip"),
     path("slips/<str:number>/pdf/", slips.slip_pdf, name="slip_pdf"),
     path("months/", slips.months, name="months"),
+    path("reminders/", home.reminders, name="reminders"),
 ]

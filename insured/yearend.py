@@ -22,11 +22,14 @@ from django.utils import timezone
 
 from insured import rules
 from insured.models import AccountStatement, DebtSlip, StatementStatus
+from insured.slip_documents import pay_link
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.identifiers import with_check_digit
 from samt.jalali import JalaliMonth
 from samt.numbering import reserve_in_sequence
+from samt.sms import Text, sms_queue_many
 
 DEBT_SLIP_PREFIX, DEBT_SLIP_SEQUENCE, DEBT_SLIP_WIDTH = "5", "debt_slip", 7  # as services.debt_slip_issue numbers
 
@@ -70,13 +73,15 @@ def statements_issue_year(
 def _issue_chunk(year: int, branch_id: int | None, after: int, size: int, now: datetime,
                  counts: Counter[str]) -> tuple[int, int]:
     # Locked so a clerk issuing one of these statements by hand at the same moment waits, then finds it issued.
-    rows = list(
+    found = list(
         _waiting(year, branch_id).filter(pk__gt=after)
         .select_for_update(of=("self",)).order_by("pk")
-        .values_list("pk", "balance", "contract__insured__branch_id")[:size]
+        .values_list("pk", "balance", "contract__insured__branch_id", "contract__insured__mobile")[:size]
     )
-    if not rows:
+    if not found:
         return 0, after
+    rows = [(pk, balance, branch) for pk, balance, branch, _ in found]
+    mobiles = {pk: mobile for pk, _, _, mobile in found}
     settled = [pk for pk, balance, _ in rows if balance <= 0]
     debts = [(pk, balance, branch) for pk, balance, branch in rows if balance > 0]
     AccountStatement.objects.filter(pk__in=settled).update(status=StatementStatus.SETTLED, issued_at=now,
@@ -85,11 +90,21 @@ def _issue_chunk(year: int, branch_id: int | None, after: int, size: int, now: d
                                                                              issued_at=now)
     if debts:
         first = reserve_in_sequence(DEBT_SLIP_SEQUENCE, len(debts))
-        DebtSlip.objects.bulk_create(
+        slips = DebtSlip.objects.bulk_create(
             DebtSlip(number=with_check_digit(f"{DEBT_SLIP_PREFIX}{first + i:0{DEBT_SLIP_WIDTH}d}"), statement_id=pk,
                      amount=balance, issued_at=now, issued_by=None, branch_id=branch)
             for i, (pk, balance, branch) in enumerate(debts)
         )
+    else:
+        slips = []
+    # Each person hears of their statement in the same transaction: settled ones that the gate is open, debtors
+    # the amount and their debt slip's pay link (the public code is made in Python, so it is known here).
+    sms_queue_many([Text(to=mobiles[pk], event=f"statement.issued:{pk}",
+                         text=sms_texts.statement_settled(year=year, balance=balance))
+                    for pk, balance, _ in rows if balance <= 0 and mobiles[pk]]
+                   + [Text(to=mobiles[slip.statement_id], event=f"debt_slip.issued:{slip.pk}",
+                           text=sms_texts.statement_debt(year=year, amount=slip.amount, link=pay_link(slip)))
+                      for slip in slips if mobiles[slip.statement_id]], now=now)
     counts["settled"] += len(settled)
     counts["credits"] += sum(1 for _, balance, _ in rows if balance < 0)
     counts["debt_slips"] += len(debts)

@@ -43,11 +43,13 @@ from payments.gateways.base import (
 )
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.routing import gateway_record_failure, gateway_record_success, payment_route
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.numbering import document_number
+from samt.sms import sms_queue
 
 # payments.md §9, plus CHECKING -> REDIRECTED for "the payer is still on the card page, ask again later".
 ALLOWED_MOVES: dict[str, set[str]] = {
@@ -311,7 +313,7 @@ def _reference_used_elsewhere(attempt: PaymentAttempt, ref_num: str) -> bool:
 
 def _reject(attempt: PaymentAttempt, reason: str, details: dict[str, Any]) -> PaymentAttempt:
     """Not verified, so the PSP gives the money back by itself; recorded for a person to look at."""
-    rejected = _move(attempt, State.REJECTED, failure_reason=reason)
+    rejected = _move(attempt, State.REJECTED, failure_reason=reason, then=_tell(sms_texts.payment_not_accepted))
     _alert(rejected, "payment.rejected", details)
     return rejected
 
@@ -371,7 +373,8 @@ def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> 
 
 def _verify_unknown(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime, why: str) -> PaymentAttempt:
     if now > _gives_up_at(attempt, gateway):
-        moved = _move(attempt, State.MANUAL_REVIEW, failure_reason=text.REVIEW)
+        moved = _move(attempt, State.MANUAL_REVIEW, failure_reason=text.REVIEW,
+                      then=_tell(sms_texts.payment_in_review))
         _alert(moved, "payment.verify_unknown", {"why": why, "ref_num": attempt.bank_ref})
         return moved
     return _move(attempt, State.VERIFY_UNKNOWN) if attempt.state == State.VERIFYING else attempt
@@ -420,10 +423,27 @@ def _credit(attempt: PaymentAttempt, result: VerifyResult) -> PaymentAttempt:
         return moved
 
 
+def _tell(text_for: Callable[..., str]) -> Callable[[PaymentAttempt], None]:
+    """The person whose slip it is hears how a payment ended when money may have left a card: queued in the move's
+    own transaction, once per attempt and ending (a payer without a login may be anyone; the text goes to the
+    insured on record)."""
+
+    def tell(locked: PaymentAttempt) -> None:
+        payable = locked.payable
+        person = payable.contract.insured if isinstance(payable, Slip) else payable.statement.contract.insured
+        sms_queue(to=person.mobile, event=f"payment.{locked.state}:{locked.pk}",
+                  text=text_for(amount=locked.amount_rial, number=payable.number))
+
+    return tell
+
+
 def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetime) -> None:
     if attempt.slip_id:
-        slip_mark_paid(actor=SYSTEM, slip=attempt.slip, reference=reference, amount=attempt.amount_rial,
-                       paid_at=paid_at)
+        slip = slip_mark_paid(actor=SYSTEM, slip=attempt.slip, reference=reference, amount=attempt.amount_rial,
+                              paid_at=paid_at)
+        sms_queue(to=attempt.slip.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
+                  text=sms_texts.slip_credited(first=slip.first_month, last=slip.last_month,
+                                               reference=attempt.bank_ref))
     else:
         debt = attempt.debt_slip
         if debt.amount != attempt.amount_rial:
@@ -460,7 +480,7 @@ def _reverse(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) ->
         return _to_review(attempt, {"why": error.message})
     if not result.succeeded:
         return _to_review(attempt, {"why": f"reverse code {result.code}", "outcome": str(result.outcome)})
-    reversed_ = _move(attempt, State.REVERSED)
+    reversed_ = _move(attempt, State.REVERSED, then=_tell(sms_texts.payment_reversed))
     with transaction.atomic():
         audit_record(actor=SYSTEM, action="payment.reversed", subject=reversed_,
                      after={"order_id": attempt.order_id, "bank_ref": attempt.bank_ref, "amount": attempt.amount_rial})
@@ -469,7 +489,7 @@ def _reverse(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) ->
 
 def _to_review(attempt: PaymentAttempt, details: dict[str, Any]) -> PaymentAttempt:
     """Verified money we could not give back: a person must refund it (the daily report shows it too)."""
-    moved = _move(attempt, State.MANUAL_REVIEW)
+    moved = _move(attempt, State.MANUAL_REVIEW, then=_tell(sms_texts.payment_in_review))
     _alert(moved, "payment.reverse_failed", {"ref_num": attempt.bank_ref, **details})
     return moved
 

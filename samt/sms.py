@@ -15,6 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -107,6 +108,39 @@ def sms_queue(*, to: str, text: str, event: str = "", reminder: bool = False,
         logger.warning("sms to %s not queued: the daily cap of %s is reached", number, settings.SAMT_SMS_DAILY_CAP)
     return SmsMessage.objects.create(to=number, text=text, event_key=event, reminder=reminder, status=status,
                                      created_at=now, next_attempt_at=now)
+
+
+@dataclass(frozen=True)
+class Text:
+    to: str
+    text: str
+    event: str
+    reminder: bool = False
+
+
+def sms_queue_many(texts: list[Text], *, now: datetime | None = None) -> int:
+    """`sms_queue` for a batch (the year-end run): one count of today's texts per number and one INSERT, with
+    the same once-per-event rule (the database's) and the same daily cap. Returns how many were queued."""
+    now = now or timezone.now()
+    rows: list[SmsMessage] = []
+    for item in texts:
+        try:
+            rows.append(SmsMessage(to=mobile_normalize(item.to), text=item.text, event_key=item.event,
+                                   reminder=item.reminder, created_at=now, next_attempt_at=now))
+        except InvalidIdentifier:
+            continue
+    told = set(SmsMessage.objects.filter(event_key__in={row.event_key for row in rows})
+               .values_list("event_key", "to"))
+    rows = [row for row in rows if (row.event_key, row.to) not in told]
+    sent_today = dict(SmsMessage.objects.filter(to__in={row.to for row in rows}, created_at__gte=_day_start(now))
+                      .exclude(status=SmsStatus.CAPPED).values("to").annotate(n=Count("id")).values_list("to", "n"))
+    for row in rows:
+        sent_today[row.to] = sent_today.get(row.to, 0) + 1
+        if sent_today[row.to] > settings.SAMT_SMS_DAILY_CAP:
+            row.status = SmsStatus.CAPPED
+    # The database's once-per-event rule still decides if a concurrent run queued the same event meanwhile.
+    SmsMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return sum(1 for row in rows if row.status == SmsStatus.QUEUED)
 
 
 def backoff(attempts: int) -> timedelta:

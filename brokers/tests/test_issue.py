@@ -68,11 +68,11 @@ class TestTheService:
                                                                  django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             issue(broker_operator, walk_in)
-        text = SmsMessage.objects.get(to="09121234567").text
-        assert "۵۹٬۸۵۱٬۹۸۰ ریال" in text
-        assert "۴۵۰٬۰۰۰ ریال" in text
-        assert "کارگزاری امید" in text
-        assert "جدا از حق بیمه" in text
+        slip_text, fee_text = SmsMessage.objects.filter(to="09121234567").order_by("id").values_list("text", flat=True)
+        assert "۵۹٬۸۵۱٬۹۸۰ ریال" in slip_text and "/p/" in slip_text
+        assert "۴۵۰٬۰۰۰ ریال" in fee_text
+        assert "کارگزاری امید" in fee_text
+        assert "جدا از حق بیمه" in fee_text
 
     def test_without_a_tariff_in_force_nothing_is_issued(self, walk_in, broker_operator):
         with pytest.raises(DomainError, match=services.NO_TARIFF):
@@ -103,7 +103,7 @@ class TestTheService:
             first = issue(broker_operator, walk_in, key="form-1")
             again = issue(broker_operator, walk_in, key="form-1")
         assert first == again
-        assert (Slip.objects.count(), FeeRecord.objects.count(), SmsMessage.objects.count()) == (1, 1, 1)
+        assert (Slip.objects.count(), FeeRecord.objects.count(), SmsMessage.objects.count()) == (1, 1, 2)
 
     def test_presence_older_than_thirty_minutes_issues_nothing(self, tariff, broker_operator, person):
         stale = present_walk_in(broker_operator, person, minutes_ago=31)

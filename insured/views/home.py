@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from insured import ledger
+from insured import ledger, services
 from insured.models import Contract, DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
 from samt.access import role_required
+from samt.actors import Actor
 from samt.jalali import JalaliMonth
 from samt.models import Role
 
@@ -25,6 +28,23 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_slip": _open_slip(contract), "open_debt_slips": _open_debt_slips(person),
     }
     return render(request, "insured/home.html", context)
+
+
+REMINDERS_ON = "پیامک‌های یادآوری برای شما روشن شد."
+REMINDERS_OFF = ("پیامک‌های یادآوری خاموش شد. پیامک رویدادها (صدور برگ، ثبت پرداخت، گردش حساب) همچنان فرستاده "
+                 "می‌شود.")
+
+
+@require_POST
+@role_required(Role.INSURED)
+def reminders(request: HttpRequest) -> HttpResponse:
+    person = InsuredPerson.objects.filter(user=request.user).first()
+    if person is None:
+        raise Http404
+    on = request.POST.get("on") == "1"
+    services.insured_set_reminders(actor=Actor.from_request(request), insured=person, on=on)
+    messages.success(request, REMINDERS_ON if on else REMINDERS_OFF)
+    return redirect("insured:home")
 
 
 def _open_slip(contract: Contract | None) -> Slip | None:
