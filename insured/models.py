@@ -123,8 +123,9 @@ class InsuredPerson(models.Model):
     birth_date = models.DateField("تاریخ تولد")
     gender = models.CharField("جنسیت", max_length=1, choices=Gender.choices)
     mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
-    # Reminders (a lapse coming) can be turned off by the person; texts about what happened to them cannot.
-    sms_reminders = models.BooleanField("پیامک یادآوری", default=True)
+    # Reminders (a lapse coming) can be turned off by the person; texts about what happened to them cannot. A
+    # database default, because the legacy import writes rows with raw INSERT/COPY.
+    sms_reminders = models.BooleanField("پیامک یادآوری", default=True, db_default=True)
     address = models.CharField("نشانی", max_length=255, blank=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="insured_people", verbose_name="شعبه")
     user = models.OneToOneField(
