@@ -44,8 +44,10 @@ run: demo
 test: $(VENV)/.dev | var
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+## lint: ruff, then mypy with django-stubs (config in mypy.ini; incremental cache in .mypy_cache)
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	DEBUG=1 $(VENV)/bin/mypy
 
 # Benchmarks of the batch jobs (not timed tests): a fresh database each run, PostgreSQL at DATABASE_URL if set
 # (a database named <name>_bench_* on that server), SQLite under var/bench otherwise. See bench/README.md.
@@ -80,4 +82,4 @@ totp: $(VENV)/.runtime
 	@$(MANAGE) totp_code $(ACCOUNT)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis .mypy_cache

@@ -110,7 +110,7 @@ class Browser:
             return redirect.code
 
     def csrf(self) -> str:
-        return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
+        return next(cookie.value or "" for cookie in self.jar if cookie.name == "csrftoken")
 
     def log_in(self, username: str) -> None:
         self.get("/login/")
@@ -155,8 +155,7 @@ def floor_step(browser: Browser, index: int) -> float:
 def issue_step(browser: Browser, index: int) -> float:
     """Quote to the last possible month, then issue: what a person does at the end of the month."""
     page = browser.get("/me/quote/")
-    key = re.search(r'name="request_key" value="([0-9a-f]+)"', page).group(1)
-    end = re.search(r'name="end" value="([0-9]+)"', page).group(1)
+    key, end = _input(page, "request_key", "[0-9a-f]+"), _input(page, "end", "[0-9]+")
     started = time.perf_counter()
     status = browser.post("/me/slips/issue/", {"end": end, "request_key": key})
     elapsed = time.perf_counter() - started
@@ -204,3 +203,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _input(page: str, name: str, pattern: str) -> str:
+    found = re.search(rf'name="{name}" value="({pattern})"', page)
+    if found is None:
+        raise SystemExit(f"the quote page has no {name} field: is the portal serving the right pages?")
+    return found.group(1)

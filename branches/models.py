@@ -187,7 +187,7 @@ class CredentialRequest(models.Model):
 
     @property
     def applicant_name(self) -> str:
-        if self.applicant == Applicant.ATTORNEY:
+        if self.applicant == Applicant.ATTORNEY and self.power_of_attorney is not None:
             return self.power_of_attorney.attorney_name
         return self.insured.full_name
 

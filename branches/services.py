@@ -169,7 +169,7 @@ def _transition(
     details = apply(locked) if apply else {}
     locked.status = to
     locked.save()
-    RequestHistory.objects.create(request=locked, from_status=before, to_status=to, actor=actor.user, note=note)
+    RequestHistory.objects.create(request=locked, from_status=before, to_status=to, actor=actor.person, note=note)
     audit_record(actor=actor, action=f"credential.{move.action}", subject=locked,
                  before={"status": before}, after={"status": to, **({"reason": note} if note else {}), **details})
     return locked
@@ -208,7 +208,7 @@ def _identity_check(actor: Actor, identity: IdentityData) -> IdentityCheck:
     return IdentityCheck.objects.create(
         national_code=identity.national_code, full_name=identity.full_name,
         saw_national_card=identity.saw_national_card, saw_birth_certificate=identity.saw_birth_certificate,
-        checked_by=actor.user,
+        checked_by=actor.person,
     )
 
 
@@ -246,9 +246,9 @@ def request_prepare(
         applicant=Applicant.ATTORNEY if power else Applicant.INSURED,
         power_of_attorney=power,
         identity_check=_identity_check(actor, identity),
-        prepared_by=actor.user,
+        prepared_by=actor.person,
     )
-    RequestHistory.objects.create(request=request, to_status=S.DRAFT, actor=actor.user)
+    RequestHistory.objects.create(request=request, to_status=S.DRAFT, actor=actor.person)
     audit_record(actor=actor, action="credential.prepared", subject=request, after={
         "status": S.DRAFT, "insured": insured.national_code, "kind": request.kind, "applicant": request.applicant,
         "identity_checked": identity.national_code,
@@ -371,7 +371,7 @@ def _account_with_password(actor: Actor, insured_id: int, password: str) -> tupl
     insured = InsuredPerson.objects.select_for_update().get(pk=insured_id)
     user = insured.user
     created = user is None
-    if created:
+    if user is None:
         # The national code is the username: people know it by heart, it is unique, and the lockout counts
         # per (username, address), so someone typing it elsewhere cannot lock its owner out.
         username = insured.national_code

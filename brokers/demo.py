@@ -7,7 +7,7 @@ and nothing is added where HQ already entered a tariff for the year.
 
 from __future__ import annotations
 
-from typing import TextIO
+from io import TextIOBase
 
 from brokers.models import FeeService, FeeTariff
 from samt.jalali import JalaliMonth
@@ -16,7 +16,7 @@ DEMO_FEE = 500_000  # rials; a demo figure, not an approved tariff
 DEMO_APPROVAL = "نمونه آزمایشی — این تعرفه مصوب نیست"
 
 
-def seed_brokers_demo(stdout: TextIO, *, current: JalaliMonth | None = None) -> None:
+def seed_brokers_demo(stdout: TextIOBase, *, current: JalaliMonth | None = None) -> None:
     current = current or JalaliMonth.current()
     year = current.year
     first, last = JalaliMonth(year, 1).first_day, JalaliMonth.esfand(year).last_day

@@ -37,7 +37,7 @@ def fault_case_record(*, actor: Actor, office: BrokerOffice, data: CaseData) -> 
         number=document_number("6", "broker_fault_case", width=6), office=office, operator=data.operator,
         occurred_on=data.occurred_on, what_happened=data.what_happened,
         loss_to_organisation=data.loss_to_organisation, loss_to_insured=data.loss_to_insured,
-        responsible_person=data.responsible_person, recorded_by=actor.user,
+        responsible_person=data.responsible_person, recorded_by=actor.person,
     )
     case.slips.set(data.slips)
     audit_record(actor=actor, action="broker_fault_case.recorded", subject=case, after={

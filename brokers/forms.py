@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import jdatetime
 from django import forms
@@ -105,10 +105,13 @@ class FaultCaseForm(forms.Form):
 
     def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
-        self.fields["operator"].queryset = User.objects.filter(membership__office__in=offices).order_by("username")
-        self.fields["office"].label_from_instance = lambda office: f"{office.name} ({to_persian_digits(office.code)})"
-        self.fields["operator"].label_from_instance = lambda user: f"{user.display_name} ({user.username})"
+        office = cast("forms.ModelChoiceField[BrokerOffice]", self.fields["office"])
+        operator = cast("forms.ModelChoiceField[User]", self.fields["operator"])
+        office.queryset = offices
+        operator.queryset = User.objects.filter(membership__office__in=offices).order_by("username")
+        # The choice labels differ per field; a per-instance function is how ModelChoiceField lets one say so.
+        office.label_from_instance = lambda office: f"{office.name} ({to_persian_digits(office.code)})"  # type: ignore[method-assign,assignment]
+        operator.label_from_instance = lambda user: f"{user.display_name} ({user.username})"  # type: ignore[method-assign,assignment]
 
     def clean_what_happened(self) -> str:
         return normalize(self.cleaned_data["what_happened"])
@@ -117,7 +120,8 @@ class FaultCaseForm(forms.Form):
         return normalize(self.cleaned_data["responsible_person"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         office, operator = data.get("office"), data.get("operator")
         if office is None:
             return data

@@ -86,6 +86,7 @@ def report_csv_response(rows: list[OfficeMonth], month: JalaliMonth) -> HttpResp
     writer.writerow(CSV_HEADER)
     for row in rows:
         # ASCII digits and no separators, so the spreadsheet can add the columns up.
-        writer.writerow([row.office.code, row.office.name, str(month), row.slips, row.paid_slips, row.premiums,
-                         row.fee_count, row.fees, row.by_code, row.by_card])
+        office = row.office
+        writer.writerow([office.code if office else "", office.name if office else "", str(month), row.slips,
+                         row.paid_slips, row.premiums, row.fee_count, row.fees, row.by_code, row.by_card])
     return response

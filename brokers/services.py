@@ -37,7 +37,7 @@ PRESENCE_VALID_FOR = timedelta(minutes=30)
 
 NOT_FOUND = ("بیمه‌شده‌ای با این کد ملی و این شماره بیمه پیدا نشد. هر دو شماره را از روی کارت ملی و کارت یا "
              "دفترچه بیمه دوباره بخوانید؛ جست‌وجو فقط با هر دو شماره درست ممکن است.")
-OFFICE_NOT_ACTIVE = {
+OFFICE_NOT_ACTIVE: dict[str, str] = {
     OfficeStatus.SUSPENDED: "فعالیت این کارگزاری به تصمیم اداره کل «تعلیق» شده است و تا رفع تعلیق هیچ خدمتی در آن "
                             "انجام نمی‌شود.",
     OfficeStatus.CLOSED: "مجوز این کارگزاری «لغو» شده است و دیگر هیچ خدمتی در آن انجام نمی‌شود.",
@@ -77,7 +77,7 @@ def _check_office(actor: Actor, *, lock: bool = False) -> BrokerOffice:
         # FOR NO KEY UPDATE: a suspension decided at this instant waits for this issuance (or this issuance
         # sees it), while inserts that merely refer to the office are not held up.
         offices = offices.select_for_update(no_key=True)
-    office = offices.get(pk=actor.office_id)
+    office = offices.get(pk=actor.office_id or 0)  # 0: no office, DoesNotExist as before
     refusal = office_refusal(office)
     if refusal:
         raise DomainError(refusal)
@@ -85,7 +85,7 @@ def _check_office(actor: Actor, *, lock: bool = False) -> BrokerOffice:
 
 
 def _check_walk_in(actor: Actor, walk_in: WalkInSession) -> None:
-    if walk_in.office_id != actor.office_id or walk_in.operator_id != actor.user.pk:
+    if walk_in.office_id != actor.office_id or walk_in.operator_id != actor.person.pk:
         raise DomainError(NOT_YOUR_WALK_IN)
 
 
@@ -109,7 +109,7 @@ def walk_in_start(*, actor: Actor, national_code: str, insurance_number: str,
             audit_record(actor=actor, action="broker.lookup_missed", after=_names(actor, office, slip=""))
             walk_in = None
         else:
-            walk_in = WalkInSession.objects.create(office=office, operator=actor.user, person=person,
+            walk_in = WalkInSession.objects.create(office=office, operator=actor.person, person=person,
                                                    started_at=now or timezone.now())
             audit_record(actor=actor, action="broker.lookup", subject=walk_in,
                          after=_names(actor, office, person=person.pk, slip=""))
@@ -186,7 +186,7 @@ def presence_code_verify(*, actor: Actor, walk_in: WalkInSession, code: str,
             return locked
         if not locked.code_hash:
             refusal = NO_CODE_SENT
-        elif now >= locked.code_expires_at:
+        elif locked.code_expires_at is None or now >= locked.code_expires_at:
             refusal = CODE_EXPIRED
         elif locked.code_attempts >= CODE_TRIES:
             refusal = CODE_TRIES_USED
@@ -276,7 +276,7 @@ def broker_issue_slip(*, actor: Actor, walk_in: WalkInSession, end_month: Jalali
     if existing is not None:
         return existing
     fee = FeeRecord.objects.create(
-        receipt_number=document_number("8", "broker_fee_receipt", width=8), office=office, operator=actor.user,
+        receipt_number=document_number("8", "broker_fee_receipt", width=8), office=office, operator=actor.person,
         slip=slip, walk_in=walk_in, tariff=tariff, amount=tariff.amount, recorded_at=now,
     )
     audit_record(actor=actor, action="broker.slip_issued", subject=slip, after=_names(

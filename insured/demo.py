@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TextIO
+from io import TextIOBase
 
 from django.utils import timezone
 
@@ -119,7 +119,7 @@ def national_code(body: str) -> str:
     return next(body + digit for digit in "0123456789" if is_valid_national_code(body + digit))
 
 
-def seed_insured_demo(stdout: TextIO, *, password: str, current: JalaliMonth | None = None) -> list[DemoRow]:
+def seed_insured_demo(stdout: TextIOBase, *, password: str, current: JalaliMonth | None = None) -> list[DemoRow]:
     """Create the demo insured (once) and their logins; return who is who. Runs inside the caller's transaction."""
     seeding = _Seeding(actor=Actor.system("seed_demo"), current=current or JalaliMonth.current())
     rows = []
@@ -218,6 +218,8 @@ def _login(insured: InsuredPerson, password: str) -> None:
 def _shows(insured: InsuredPerson, current: JalaliMonth) -> str:
     """What the person's record shows this month, read back from the ledger."""
     contract = insured.contracts.order_by("-created_at").first()
+    if contract is None:
+        return "no contract"
     standing = ledger.standing(contract, current)
     terms = f"rate {contract.rate_code}, {contract.wage_ratio:.2f}x minimum"
     if contract.treatment:

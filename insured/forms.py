@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -166,7 +166,8 @@ class CalculatorForm(forms.Form):
         return int(text)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:
@@ -189,9 +190,9 @@ class EndMonthForm(forms.Form):
     end = forms.TypedChoiceField(label="تا پایان ماه", coerce=int)
     request_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: object, months: list[JalaliMonth], **kwargs: object) -> None:
+    def __init__(self, *args: Any, months: list[JalaliMonth], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["end"].choices = [(m.as_int(), m.label) for m in months]
+        cast(forms.ChoiceField, self.fields["end"]).choices = [(m.as_int(), m.label) for m in months]
 
     def clean_end(self) -> JalaliMonth:
         return JalaliMonth.from_int(self.cleaned_data["end"])

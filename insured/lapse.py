@@ -75,7 +75,7 @@ def extension_request(*, actor: Actor, contract: Contract, reason: str, now: dat
         raise DomainError(EXTENSION_TOO_LATE.format(first=first.label))
     if not rules.is_lapsed(first, current, extended=False):
         raise DomainError(EXTENSION_NOT_NEEDED.format(first=first.label))
-    extension = LapseExtension.objects.create(contract=locked, reason=reason.strip(), requested_by=actor.user,
+    extension = LapseExtension.objects.create(contract=locked, reason=reason.strip(), requested_by=actor.person,
                                               requested_at=now or timezone.now())
     audit_record(actor=actor, action="contract.extension_requested", subject=locked,
                  after={"reason": extension.reason, "first_unpaid": str(first)})

@@ -114,7 +114,8 @@ def contract_lines(contract: Contract, months: list[JalaliMonth]) -> list[rules.
 
 
 def last_paid_month(contract: Contract) -> JalaliMonth | None:
-    return CoveredMonth.objects.filter(contract=contract).aggregate(last=Max("month"))["last"]
+    last: JalaliMonth | None = CoveredMonth.objects.filter(contract=contract).aggregate(last=Max("month"))["last"]
+    return last
 
 
 def active_contract(insured_id: int) -> Contract | None:

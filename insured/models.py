@@ -38,7 +38,7 @@ class RateCode(models.TextChoices):
     VOLUNTARY = "VOL", "بیمه اختیاری — نرخ ۲۷٪"
 
 
-SCHEME_OF_RATE = {
+SCHEME_OF_RATE: dict[str, str] = {
     RateCode.SELF_EMPLOYED_12: Scheme.SELF_EMPLOYED,
     RateCode.SELF_EMPLOYED_14: Scheme.SELF_EMPLOYED,
     RateCode.SELF_EMPLOYED_18: Scheme.SELF_EMPLOYED,

@@ -28,7 +28,7 @@ from samt.jalali import TEHRAN, JalaliMonth
 from samt.numbering import document_number
 from samt.sms import sms_queue
 
-SLIP_NOT_PAYABLE = {
+SLIP_NOT_PAYABLE: dict[str, str] = {
     SlipStatus.VOIDED: "این برگ با صدور برگ تازه‌تری باطل شده است؛ برگ تازه را بپردازید.",
     SlipStatus.EXPIRED: "مهلت پرداخت این برگ گذشته است؛ برگ تازه‌ای صادر کنید.",
     SlipStatus.PAID: "این برگ پیش‌تر پرداخت شده است.",
@@ -197,7 +197,7 @@ def slip_issue(
         number=document_number("7", "slip", width=8),
         contract=contract,
         channel=channel,
-        issued_by=actor.user,
+        issued_by=actor.person,
         branch_id=actor.branch_id,
         office_id=actor.office_id,
         first_month=quote.months[0],

@@ -13,7 +13,7 @@ from samt.admin import ReadOnlyAdmin
 
 class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
-    fields = ["at", "kind", "name", "data"]
+    fields = ("at", "kind", "name", "data")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -84,7 +84,10 @@ class PaymentAttempt(models.Model):
 
     @property
     def payable(self) -> Slip | DebtSlip:
-        return self.slip or self.debt_slip
+        payable = self.slip or self.debt_slip
+        if payable is None:
+            raise ValueError("an attempt pays a slip or a debt slip (a check constraint)")
+        return payable
 
     @property
     def is_final(self) -> bool:

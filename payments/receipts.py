@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
+from insured.models import Slip
 from insured.slip_documents import public_verify_url
 from payments.models import PaymentAttempt
 from samt.pdf import pdf_response, render_pdf
@@ -18,8 +19,8 @@ def receipt_context(request: HttpRequest, attempt: PaymentAttempt) -> dict[str, 
         "attempt": attempt,
         "payable": payable,
         "slip": attempt.slip,
-        "lines": attempt.slip.lines.all() if attempt.slip_id else [],
-        "person": payable.contract.insured if attempt.slip_id else payable.statement.contract.insured,
+        "lines": payable.lines.all() if isinstance(payable, Slip) else [],
+        "person": payable.contract.insured if isinstance(payable, Slip) else payable.statement.contract.insured,
         "amount_words": rials_in_words(attempt.amount_rial),
         "verify_url": verify_url,
         "qr": qr_svg(verify_url, scale=3),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from payments.gateways.base import PaymentGateway, ReportLine, ReportState
 from payments.gateways.registry import configured_gateways
@@ -114,7 +115,7 @@ def report_build(day: date, *, gateway: PaymentGateway) -> Report:
                   unverified_at_bank=unverified)
 
 
-def _ours_for(ours, line: ReportLine) -> PaymentAttempt | None:
+def _ours_for(ours: QuerySet[PaymentAttempt], line: ReportLine) -> PaymentAttempt | None:
     """Our attempt for a bank line: by its reference, else by our order number (an attempt that never got as
     far as storing the reference)."""
     return ours.filter(bank_ref=line.ref_num).first() or ours.filter(order_id=line.order_id).first()

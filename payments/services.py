@@ -180,16 +180,19 @@ def _refused(attempt: PaymentAttempt, reason: str) -> PaymentAttempt:
 
 @transaction.atomic
 def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGateway) -> PaymentAttempt:
+    # One name per type: the row a Slip payment locks is not the row a DebtSlip payment locks.
+    locked: Slip | DebtSlip
+    target: dict[str, Slip | DebtSlip]
     if isinstance(payable, Slip):
-        locked = Slip.objects.select_for_update().get(pk=payable.pk)
-        if not locked.is_payable():
+        slip = Slip.objects.select_for_update().get(pk=payable.pk)
+        if not slip.is_payable():
             raise DomainError(text.SLIP_NOT_PAYABLE)
-        amount, target = locked.total, {"slip": locked}
+        locked, amount, target = slip, slip.total, {"slip": slip}
     else:
-        locked = DebtSlip.objects.select_for_update().get(pk=payable.pk)
-        if locked.status != DebtSlipStatus.ISSUED:
+        debt_slip = DebtSlip.objects.select_for_update().get(pk=payable.pk)
+        if debt_slip.status != DebtSlipStatus.ISSUED:
             raise DomainError(text.SLIP_NOT_PAYABLE)
-        amount, target = locked.amount, {"debt_slip": locked}
+        locked, amount, target = debt_slip, debt_slip.amount, {"debt_slip": debt_slip}
     attempt = PaymentAttempt.objects.create(
         order_id=document_number("9", "payment_order", width=9), psp=gateway.name,
         terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
@@ -321,7 +324,7 @@ def _reject(attempt: PaymentAttempt, reason: str, details: dict[str, Any]) -> Pa
 def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
     """Only one attempt per slip may go on to verify; a second paid tab is left unverified so the PSP
     gives its money back (payments.md F7)."""
-    fields = {"bank_ref": receipt.ref_num, "rrn": receipt.rrn or "", "trace_no": receipt.trace_no or "",
+    fields: dict[str, Any] = {"bank_ref": receipt.ref_num, "rrn": receipt.rrn or "", "trace_no": receipt.trace_no or "",
               "masked_pan": receipt.masked_pan or ""}
     try:
         with transaction.atomic():
@@ -332,15 +335,15 @@ def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
                 return _move(attempt, State.VERIFYING, **fields)
     except IntegrityError:
         # The database's own guard: another attempt already claims this slip, or the reference is used.
-        if _reference_used_elsewhere(attempt, receipt.ref_num):
+        if receipt.ref_num and _reference_used_elsewhere(attempt, receipt.ref_num):
             return _reject(attempt, text.MISMATCH, {"why": "reference reused", "ref_num": receipt.ref_num})
     return _reject(attempt, text.PAID_ELSEWHERE, {"why": "paid elsewhere", "ref_num": receipt.ref_num})
 
 
 def _payable_already_paid(attempt: PaymentAttempt) -> bool:
-    if attempt.slip_id:
+    if attempt.slip_id is not None:
         return Slip.objects.select_for_update().get(pk=attempt.slip_id).status == SlipStatus.PAID
-    return DebtSlip.objects.select_for_update().get(pk=attempt.debt_slip_id).status == DebtSlipStatus.PAID
+    return DebtSlip.objects.select_for_update().get(pk=attempt.debt_slip_id or 0).status == DebtSlipStatus.PAID
 
 
 def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
@@ -438,14 +441,15 @@ def _tell(text_for: Callable[..., str]) -> Callable[[PaymentAttempt], None]:
 
 
 def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetime) -> None:
-    if attempt.slip_id:
-        slip = slip_mark_paid(actor=SYSTEM, slip=attempt.slip, reference=reference, amount=attempt.amount_rial,
+    payable = attempt.payable
+    if isinstance(payable, Slip):
+        slip = slip_mark_paid(actor=SYSTEM, slip=payable, reference=reference, amount=attempt.amount_rial,
                               paid_at=paid_at)
-        sms_queue(to=attempt.slip.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
+        sms_queue(to=payable.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
                   text=sms_texts.slip_credited(first=slip.first_month, last=slip.last_month,
                                                reference=attempt.bank_ref))
     else:
-        debt = attempt.debt_slip
+        debt = payable
         if debt.amount != attempt.amount_rial:
             raise DomainError(text.MISMATCH)
         debt_slip_mark_paid(actor=SYSTEM, debt_slip=debt, reference=reference, paid_at=paid_at)

@@ -24,7 +24,7 @@ from payments.gateways.base import GatewayError
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
 from payments.services import gateway_for, payment_drive, payment_record_hint, payment_start, record_event
-from samt.access import get_scoped_or_404, role_required
+from samt.access import AuthenticatedRequest, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
@@ -55,21 +55,21 @@ def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str, *, actor
 
 @require_POST
 @role_required(Role.INSURED)
-def pay_slip(request: HttpRequest, number: str) -> HttpResponse:
+def pay_slip(request: AuthenticatedRequest, number: str) -> HttpResponse:
     slip = selectors.slip_for_user_or_404(request.user, number)
     return hand_off(request, slip, reverse("insured:slip", args=[number]))
 
 
 @require_POST
 @role_required(Role.INSURED)
-def pay_debt_slip(request: HttpRequest, number: str) -> HttpResponse:
+def pay_debt_slip(request: AuthenticatedRequest, number: str) -> HttpResponse:
     debt = get_object_or_404(DebtSlip, number=number, statement__contract__insured__user=request.user)
     return hand_off(request, debt, reverse("insured:home"))
 
 
 @require_POST
 @role_required(Role.BROKER_OPERATOR)
-def pay_office_slip(request: HttpRequest, number: str) -> HttpResponse:
+def pay_office_slip(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """The insured pays at the broker's counter, on the PSP's own page, a slip this office issued (issue 7).
 
     brokers/ may not import payments, so the counter's payment lives here; the slip is found only through the
@@ -77,8 +77,10 @@ def pay_office_slip(request: HttpRequest, number: str) -> HttpResponse:
     """
     slip = get_scoped_or_404(Slip.objects.select_related("office"), request.user, office_path="office",
                              number=number)
-    if slip.office.status != OfficeStatus.ACTIVE:
-        message = text.OFFICE_NOT_ACTIVE.format(status=slip.office.get_status_display())
+    office = slip.office
+    if office is None or office.status != OfficeStatus.ACTIVE:
+        status = office.get_status_display() if office else ""
+        message = text.OFFICE_NOT_ACTIVE.format(status=status)
         return render(request, "payments/refused.html", {"message": message}, status=403)
     return hand_off(request, slip, broker_slip_url(number))
 
@@ -97,7 +99,7 @@ def callback(request: HttpRequest, order_id: str) -> HttpResponse:
     attempt = get_object_or_404(PaymentAttempt, order_id=order_id)
     fields = {**request.GET.dict(), **request.POST.dict()}
     # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
-    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method, {"fields": callback_record(fields)})
+    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method or "", {"fields": callback_record(fields)})
     try:
         hint = gateway_for(attempt).parse_callback(fields)
     except GatewayError as error:
@@ -139,22 +141,23 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
         # Paid without a login from the pay-a-slip page: back to that page, which says whether it is paid now.
         context["public_url"] = reverse("pay_public:slip", args=[attempt.payable.public_code])
         context["pay_again"] = attempt.state in AGAIN_STATES
-    if attempt.slip_id:
-        context.update(slip_context(request, attempt.slip))
+    slip = attempt.slip
+    if slip is not None:
+        context.update(slip_context(request, slip))
         if attempt.started_by_id is None:
-            context["pay_again"] = context["pay_again"] and attempt.slip.is_payable()
+            context["pay_again"] = context["pay_again"] and slip.is_payable()
         elif attempt.office_id:
             # Paid at a broker's counter: the operator goes back to the office's page for this slip.
-            context["broker_slip_url"] = broker_slip_url(attempt.slip.number)
+            context["broker_slip_url"] = broker_slip_url(slip.number)
         else:
-            context["slip_url"] = reverse("insured:slip", args=[attempt.slip.number])
+            context["slip_url"] = reverse("insured:slip", args=[slip.number])
             # Nothing was taken (or it is on its way back) and the slip can still be paid: say so plainly.
-            context["pay_again"] = attempt.state in AGAIN_STATES and attempt.slip.is_payable()
+            context["pay_again"] = attempt.state in AGAIN_STATES and slip.is_payable()
     return render(request, "payments/result.html", context)
 
 
 @role_required(Role.INSURED)
-def slip_receipt(request: HttpRequest, number: str) -> HttpResponse:
+def slip_receipt(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """From a paid slip of one's own to the payment that paid it (insured/ links here without importing us)."""
     slip = selectors.slip_for_user_or_404(request.user, number)
     attempt = get_object_or_404(PaymentAttempt, slip=slip, state=State.SUCCEEDED)
@@ -184,7 +187,7 @@ def _report_period(request: HttpRequest) -> tuple[GatewayReportForm, date, date]
 
 
 @role_required(Role.HQ, Role.HQ_TECHNICAL)
-def gateway_report(request: HttpRequest) -> HttpResponse:
+def gateway_report(request: AuthenticatedRequest) -> HttpResponse:
     form, first, last = _report_period(request)
     rows = payment_selectors.gateway_days(payment_selectors.attempts_visible_to(request.user), first, last)
     totals = {name: sum(getattr(row, name) for row in rows)
@@ -196,7 +199,7 @@ def gateway_report(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.HQ, Role.HQ_TECHNICAL)
-def gateway_report_csv(request: HttpRequest) -> HttpResponse:
+def gateway_report_csv(request: AuthenticatedRequest) -> HttpResponse:
     _, first, last = _report_period(request)
     rows = payment_selectors.gateway_days(payment_selectors.attempts_visible_to(request.user), first, last)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -8,24 +8,32 @@ id from another branch reveals nothing, not even that it exists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import TypeVar
+from functools import update_wrapper
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from samt.models import BRANCH_ROLES, HQ_ROLES, OFFICE_ROLES, Branch, BrokerOffice, User
 
 M = TypeVar("M", bound=Model)
+P = ParamSpec("P")
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a view behind role_required or login_required receives: its user has signed in, so
+    `request.user` is a User (with a role and a membership), never AnonymousUser."""
+
+    user: User
 
 
 def visible_branches(user: User) -> QuerySet[Branch]:
     membership = user.membership_or_none if user.is_authenticated else None
     if membership is None:
         return Branch.objects.none()
-    if membership.role in BRANCH_ROLES:
+    if membership.role in BRANCH_ROLES and membership.branch_id is not None:
         return Branch.objects.filter(pk=membership.branch_id)
     if membership.role in HQ_ROLES:
         branches = Branch.objects.all()
@@ -37,7 +45,7 @@ def visible_offices(user: User) -> QuerySet[BrokerOffice]:
     membership = user.membership_or_none if user.is_authenticated else None
     if membership is None:
         return BrokerOffice.objects.none()
-    if membership.role in OFFICE_ROLES:
+    if membership.role in OFFICE_ROLES and membership.office_id is not None:
         return BrokerOffice.objects.filter(pk=membership.office_id)
     if membership.role in HQ_ROLES:
         offices = BrokerOffice.objects.all()
@@ -67,7 +75,7 @@ def get_scoped_or_404(
 ) -> M:
     try:
         return scoped(queryset, user, branch_path=branch_path, office_path=office_path).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise Http404 from None
 
 
@@ -79,21 +87,23 @@ def office_for_user_or_404(user: User, code: str) -> BrokerOffice:
     return get_scoped_or_404(BrokerOffice.objects.select_related("province"), user, office_path="pk", code=code)
 
 
-View = Callable[..., HttpResponse]
+AuthenticatedView = Callable[Concatenate[AuthenticatedRequest, P], HttpResponse]
+PublicView = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
-def role_required(*roles: str) -> Callable[[View], View]:
+def role_required(*roles: str) -> Callable[[AuthenticatedView[P]], PublicView[P]]:
     """Only members holding one of `roles` may use the view; others get 403, visitors the login page."""
 
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def decorator(view: AuthenticatedView[P]) -> PublicView[P]:
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if request.user.role not in roles:
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            # Signed in, checked just above: the view may rely on request.user being a User.
+            return view(cast(AuthenticatedRequest, request), *args, **kwargs)
 
+        update_wrapper(wrapper, view)
         return wrapper
 
     return decorator

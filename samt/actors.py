@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from samt.models import Role, User
@@ -37,12 +38,22 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
-        return cls.for_user(request.user, client_ip=client_ip(request))
+        user = request.user
+        if not isinstance(user, User):
+            raise PermissionDenied  # a visitor acts as nobody; every caller is behind a login
+        return cls.for_user(user, client_ip=client_ip(request))
 
     @classmethod
     def public(cls, request: HttpRequest) -> Actor:
         """Someone without a login (a payer holding a printed slip or its SMS link), known only by address."""
         return cls(user=None, label="public", role="public", client_ip=client_ip(request))
+
+    @property
+    def person(self) -> User:
+        """The signed-in user behind the action, for steps that record which person took them."""
+        if self.user is None:
+            raise ValueError(f"{self.label} is not a person; this step records the person who took it")
+        return self.user
 
     @classmethod
     def system(cls, job: str) -> Actor:

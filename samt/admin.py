@@ -21,7 +21,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
     """The admin already wraps each change in a transaction; the event joins it."""
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         action = f"admin.{obj._meta.model_name}.{'update' if change else 'create'}"
         audit_record(actor=Actor.from_request(request), action=action, subject=obj, before=before, after=snapshot(obj))

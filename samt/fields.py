@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 
@@ -21,7 +23,14 @@ class _JalaliMonthAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = self.field.to_python(value)
 
 
-class JalaliMonthField(models.IntegerField):
+if TYPE_CHECKING:
+    # What django-stubs types assignments to a month field and reads of it as: a JalaliMonth, not the int column.
+    _MonthColumn = models.IntegerField[JalaliMonth | int | str | Combinable, JalaliMonth]
+else:
+    _MonthColumn = models.IntegerField
+
+
+class JalaliMonthField(_MonthColumn):
     """A Jalali month stored as the integer YYYYMM (so the column sorts and compares as months).
 
     Accepts a JalaliMonth, an int YYYYMM or text ("1405/01" or "140501") on assignment and in
@@ -30,13 +39,14 @@ class JalaliMonthField(models.IntegerField):
 
     description = "Jalali month (YYYYMM)"
     descriptor_class = _JalaliMonthAttribute
-    default_error_messages: ClassVar[dict[str, str]] = {"invalid": MONTH_TEXT_INVALID}
+    default_error_messages: ClassVar[dict[str, Any]] = {"invalid": MONTH_TEXT_INVALID}
 
     @cached_property
     def validators(self) -> list[Any]:
         # IntegerField adds range validators that would compare a JalaliMonth with an int;
         # YYYYMM always fits the column, and JalaliMonth itself checks the range.
-        return [*self.default_validators, *self._validators]
+        own: list[Any] = self._validators  # type: ignore[attr-defined]  # set by Field.__init__
+        return [*self.default_validators, *own]
 
     def to_python(self, value: Any) -> JalaliMonth | None:
         if value is None or isinstance(value, JalaliMonth):
@@ -56,10 +66,13 @@ class JalaliMonthField(models.IntegerField):
         if value is None:
             return None
         # Refusing a malformed month here keeps 140513 out of the column and out of lookups.
-        return self.to_python(value).as_int()
+        month = self.to_python(value)
+        return None if month is None else month.as_int()
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": JalaliMonthFormField, **kwargs})
+    def formfield(self, form_class: type[forms.Field] | None = None,
+                  choices_form_class: type[forms.ChoiceField] | None = None, **kwargs: Any) -> forms.Field | None:
+        return super().formfield(form_class=form_class or JalaliMonthFormField, choices_form_class=choices_form_class,
+                                 **kwargs)
 
 
 def _month_from(value: Any) -> JalaliMonth:

@@ -27,7 +27,7 @@ class IdentifierField(forms.CharField):
     input_attrs: ClassVar[dict[str, str]] = {**_TYPED_AS_IS, "inputmode": "numeric"}
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         if text in self.empty_values:
             return text
         try:
@@ -76,7 +76,7 @@ class DocumentNumberField(IdentifierField):
 class JalaliMonthFormField(forms.Field):
     """A month typed as "1405/01" (Persian digits welcome); cleans to a JalaliMonth."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {"invalid": MONTH_TEXT_INVALID}
+    default_error_messages: ClassVar[dict[str, Any]] = {"invalid": MONTH_TEXT_INVALID}
 
     def to_python(self, value: Any) -> JalaliMonth | None:
         if value in self.empty_values:

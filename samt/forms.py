@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from samt.jalali import parse_jalali_date
+from samt.models import Branch, BrokerOffice
 from samt.persian import normalize, normalize_digits
 
 USERNAME_LABEL = "نام کاربری"
@@ -21,7 +24,7 @@ def normalize_username(raw: str | None) -> str:
     return normalize(raw or "").lower()
 
 
-def login_username(request: HttpRequest, credentials: dict | None) -> str:
+def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """Axes' view of the username: normalised exactly as the login form does, so that switching digit
     scripts cannot buy extra attempts."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
@@ -34,7 +37,7 @@ class LoginForm(AuthenticationForm):
         "inactive": "این حساب غیرفعال است. برای فعال‌سازی به شعبه خود مراجعه کنید.",
     }
 
-    def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = USERNAME_LABEL
         self.fields["username"].widget.attrs.update(dir="ltr", autocomplete="username", autocapitalize="none")
@@ -61,7 +64,7 @@ class TokenForm(forms.Form):
 
 
 class PersianPasswordChangeForm(PasswordChangeForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "گذرواژه کنونی"
         self.fields["new_password1"].label = "گذرواژه تازه"
@@ -81,15 +84,17 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label="رویداد", required=False)
     actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False)
     subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False)
-    branch = forms.ModelChoiceField(label="شعبه", queryset=None, required=False, empty_label="همه")
-    office = forms.ModelChoiceField(label="کارگزاری", queryset=None, required=False, empty_label="همه")
+    branch: forms.ModelChoiceField[Branch] = forms.ModelChoiceField(
+        label="شعبه", queryset=None, required=False, empty_label="همه")
+    office: forms.ModelChoiceField[BrokerOffice] = forms.ModelChoiceField(
+        label="کارگزاری", queryset=None, required=False, empty_label="همه")
     since = forms.CharField(label="از تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
     until = forms.CharField(label="تا تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
 
-    def __init__(self, *args: object, branches: object, offices: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, branches: QuerySet[Branch], offices: QuerySet[BrokerOffice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches
-        self.fields["office"].queryset = offices
+        cast("forms.ModelChoiceField[Branch]", self.fields["branch"]).queryset = branches
+        cast("forms.ModelChoiceField[BrokerOffice]", self.fields["office"]).queryset = offices
 
     def clean_action(self) -> str:
         return normalize(self.cleaned_data["action"])

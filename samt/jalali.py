@@ -43,7 +43,7 @@ _MONTH_TEXT = re.compile(r"([0-9]{4})\s*[/-]\s*([0-9]{1,2})")
 
 def is_leap_year(year: int) -> bool:
     """Whether Esfand of this Jalali year has 30 days (jdatetime's rule)."""
-    return jdatetime.date(year, 1, 1).isleap()
+    return bool(jdatetime.date(year, 1, 1).isleap())
 
 
 @dataclass(frozen=True, order=True)
@@ -168,11 +168,13 @@ class JalaliMonth:
 
     @property
     def first_day(self) -> date:
-        return jdatetime.date(self.year, self.month, 1).togregorian()
+        day: date = jdatetime.date(self.year, self.month, 1).togregorian()
+        return day
 
     @property
     def last_day(self) -> date:
-        return jdatetime.date(self.year, self.month, self.days).togregorian()
+        day: date = jdatetime.date(self.year, self.month, self.days).togregorian()
+        return day
 
     @property
     def starts_at(self) -> datetime:
@@ -191,6 +193,7 @@ def parse_jalali_date(text: str) -> date:
     if not found:
         raise ValueError(DATE_TEXT_INVALID)
     try:
-        return jdatetime.date(*(int(part) for part in found.groups())).togregorian()
+        day: date = jdatetime.date(*(int(part) for part in found.groups())).togregorian()
+        return day
     except ValueError:
         raise ValueError(DATE_TEXT_INVALID) from None

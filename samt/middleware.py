@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -13,11 +14,16 @@ from samt.models import SECOND_FACTOR_ROLES, User
 
 
 def needs_second_factor(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or user.role in SECOND_FACTOR_ROLES)
+    return bool(user.is_authenticated and (user.is_staff or user.role in SECOND_FACTOR_ROLES))
 
 
 def has_confirmed_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+def _is_verified(user: User) -> bool:
+    # django-otp's OTPMiddleware, which runs before this one, gives the request's user is_verified().
+    return bool(cast(Any, user).is_verified())
 
 
 class SecondFactorRequiredMiddleware:
@@ -26,7 +32,8 @@ class SecondFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if needs_second_factor(user) and not user.is_verified() and not self._is_open(request.path):
+        if (isinstance(user, User) and needs_second_factor(user) and not _is_verified(user)
+                and not self._is_open(request.path)):
             target = "samt:otp_verify" if has_confirmed_device(user) else "samt:otp_enrol"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -11,5 +11,6 @@ def client_ip(request: HttpRequest) -> str | None:
     # address and dodge the lockout.
     header = settings.SAMT_CLIENT_IP_HEADER
     if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+        return str(request.META[header]).split(",")[0].strip()
+    address: str | None = request.META.get("REMOTE_ADDR")
+    return address

@@ -13,7 +13,8 @@ STATIC_BASE = settings.BASE_DIR / "static"
 
 def render_pdf(template_name: str, context: dict[str, object], request: HttpRequest | None = None) -> bytes:
     html = render_to_string(template_name, context, request)
-    return HTML(string=html, base_url=f"{STATIC_BASE}/").write_pdf()
+    pdf: bytes = HTML(string=html, base_url=f"{STATIC_BASE}/").write_pdf()
+    return pdf
 
 
 def pdf_response(pdf: bytes, filename: str) -> HttpResponse:

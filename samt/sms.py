@@ -229,7 +229,7 @@ def sms_delivery_check(*, now: datetime | None = None, limit: int = 100) -> dict
     outcome: dict[str, int] = {}
     for provider_id, message in by_id.items():
         answer = answers.get(provider_id)
-        fields = {"delivery_checked_at": now}
+        fields: dict[str, object] = {"delivery_checked_at": now}
         if answer is not None:
             fields.update(delivery_status=answer.status[:64], delivery_final=answer.final)
         SmsMessage.objects.filter(pk=message.pk).update(**fields)

@@ -49,7 +49,7 @@ FINAL_DELIVERY = {6, 10, 11, 13, 14, 100}
 
 def _call(method: str, params: dict[str, str]) -> list[dict[str, Any]]:
     """The one HTTP choke point (tests point KAVENEGAR_BASE_URL at a local fake that speaks the same wire)."""
-    config = settings.SAMT_KAVENEGAR
+    config: dict[str, Any] = settings.SAMT_KAVENEGAR
     url = f"{config['BASE_URL'].rstrip('/')}/{urllib.parse.quote(config['API_KEY'], safe='')}/sms/{method}.json"
     body = urllib.parse.urlencode(params).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={
@@ -87,8 +87,9 @@ class KavenegarBackend:
 
     def send(self, sms: OutgoingSms) -> SmsAccepted:
         params = {"receptor": sms.to, "message": sms.text, "localid": str(sms.local_id)}
-        if settings.SAMT_KAVENEGAR["SENDER"]:
-            params["sender"] = settings.SAMT_KAVENEGAR["SENDER"]
+        sender = str(settings.SAMT_KAVENEGAR["SENDER"])
+        if sender:
+            params["sender"] = sender
         entries = _call("send", params)
         if not entries or "messageid" not in entries[0]:
             raise SmsError("کاوه‌نگار پیام را پذیرفت اما شناسه‌ای نداد", retryable=True, code="no-entry")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samt.access import role_required, visible_branches, visible_offices
+from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
@@ -47,10 +49,10 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         with transaction.atomic():
-            audit_record(actor=Actor.from_request(self.request), action="auth.login", subject=self.request.user)
+            audit_record(actor=Actor.from_request(self.request), action="auth.login", subject=form.get_user())
         return response
 
     def get_default_redirect_url(self) -> str:
@@ -58,9 +60,9 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Sends each role to its own home page."""
-    user: User = request.user
+    user = request.user
     if user.membership_or_none is None and user.is_superuser:
         return redirect("admin:index")
     return redirect(settings.SAMT_ROLE_HOME_URLS[user.role])
@@ -72,7 +74,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("samt:home")
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
-        return {**super().get_context_data(**kwargs), "forced": self.request.user.must_change_password}
+        forced = getattr(self.request.user, "must_change_password", False)  # behind login_required
+        return {**super().get_context_data(**kwargs), "forced": forced}
 
     def form_valid(self, form: PersianPasswordChangeForm) -> HttpResponse:
         # The form's save() writes the whole user row, so the flag is cleared in the same UPDATE as the hash.
@@ -93,9 +96,9 @@ def _safe_next(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthenticatedRequest) -> HttpResponse:
     """First login of a staff member: show a QR code for an authenticator app and confirm one code."""
-    user: User = request.user
+    user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect(f"{reverse('samt:otp_verify')}?next={_safe_next(request)}")
     device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "authenticator"})
@@ -117,7 +120,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect(f"{reverse('samt:otp_enrol')}?next={_safe_next(request)}")
@@ -131,7 +134,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.HQ)
-def hq_home(request: HttpRequest) -> HttpResponse:
+def hq_home(request: AuthenticatedRequest) -> HttpResponse:
     branches = visible_branches(request.user).annotate(staff_count=Count("memberships"))
     offices = visible_offices(request.user).annotate(operator_count=Count("memberships"))
     links = [(reverse(name), label) for name, label in settings.SAMT_HQ_LINKS]
@@ -141,6 +144,8 @@ def hq_home(request: HttpRequest) -> HttpResponse:
 def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
     membership = user.membership_or_none
     events = AuditEvent.objects.select_related("branch", "office")
+    if membership is None:
+        return events.none()
     if membership.province_id is None:
         return events
     return events.filter(
@@ -149,7 +154,7 @@ def _audit_events_for(user: User) -> QuerySet[AuditEvent]:
 
 
 @role_required(*HQ_ROLES)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, branches=visible_branches(request.user),
                            offices=visible_offices(request.user))
     events = _audit_events_for(request.user)
@@ -159,7 +164,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "samt/audit_list.html", {"form": form, "page": page})
 
 
-def _filter_events(events: QuerySet[AuditEvent], data: dict) -> QuerySet[AuditEvent]:
+def _filter_events(events: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
     if data["action"]:
         events = events.filter(action__icontains=data["action"])
     if data["actor"]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -27,7 +27,7 @@ class JalaliDateField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs=JALALI_DATE_ATTRS))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> date | None:
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]  # typed text, cleaned to a date
         text = normalize(super().to_python(value) or "")
         if not text:
             return None
@@ -55,7 +55,8 @@ class IdentityFields(forms.Form):
                                        error_messages={"required": DETAILS_MATCH_REQUIRED})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("saw_national_card") or data.get("saw_birth_certificate")):
             raise forms.ValidationError("دست‌کم یکی از دو مدرک (کارت ملی یا شناسنامه) را ببینید و علامت بزنید.")
         return data
@@ -85,7 +86,8 @@ class RequestForm(IdentityFields):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("applicant") == Applicant.ATTORNEY:
             for name in ATTORNEY_FIELDS:
                 if not data.get(name) and name not in self.errors:
@@ -122,7 +124,7 @@ class DeliveryForm(IdentityFields):
     def __init__(self, *args: Any, has_attorney: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not has_attorney:
-            self.fields["recipient"].choices = [(Applicant.INSURED, Applicant.INSURED.label)]
+            cast(forms.ChoiceField, self.fields["recipient"]).choices = [(Applicant.INSURED, Applicant.INSURED.label)]
         self.fields["details_match"].label = DETAILS_MATCH_LABEL.replace("مشخصات بالا", "مشخصات تحویل‌گیرنده")
 
 

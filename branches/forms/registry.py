@@ -68,7 +68,7 @@ class PersianNameField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        text = normalize(super().to_python(value))
+        text = normalize(super().to_python(value) or "")
         if text and not _PERSIAN_NAME.fullmatch(text):
             raise forms.ValidationError(NAME_LETTERS_ONLY, code="letters")
         return text
@@ -267,7 +267,8 @@ class RegisterForm(PersonDetailsForm):
         return month
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self._pick_ratio(data)
         rate_code = data.get("rate_code")
         if rate_code == RateCode.VOLUNTARY and data.get("treatment"):

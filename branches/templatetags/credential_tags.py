@@ -11,7 +11,7 @@ from samt.models import Branch, Role
 
 register = template.Library()
 
-BADGES = {
+BADGES: dict[str, str] = {
     RequestStatus.DRAFT: "text-bg-light border",
     RequestStatus.REGISTERED: "text-bg-warning",
     RequestStatus.APPROVED: "text-bg-info",
@@ -36,7 +36,8 @@ def pending_approval(branch: Branch) -> list[CredentialRequest]:
         .order_by("registered_at", "id")
     )
     for request in pending:
-        request.age_days = (now - request.registered_at).days
+        registered = request.registered_at or now  # a registered request has its time
+        request.age_days = (now - registered).days  # type: ignore[attr-defined]  # read by the card template
     return pending
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from branches.views.registry import REGISTRY_VIEWERS
-from samt.access import branch_for_user_or_404, role_required
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, role_required
 from samt.models import BRANCH_ROLES, Role
 
 BRANCH_VIEWERS = (*BRANCH_ROLES, Role.HQ)
 
 
 @role_required(*BRANCH_ROLES)
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("branches:detail", code=request.user.membership.branch.code)
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    branch = request.user.membership.branch
+    if branch is None:
+        raise PermissionDenied  # a branch role always names its branch (a check constraint); never reached
+    return redirect("branches:detail", code=branch.code)
 
 
 @role_required(*BRANCH_VIEWERS)
-def branch_detail(request: HttpRequest, code: str) -> HttpResponse:
+def branch_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     staff = branch.memberships.select_related("user").order_by("role", "user__last_name")
     # The secretariat keeps the register but does not read the insured registry: no link it would be refused.

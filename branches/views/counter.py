@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,7 @@ from insured.forms import EndMonthForm
 from insured.models import Channel, InsuredPerson, Slip
 from insured.slip_documents import slip_context, slip_pdf_response
 from insured.slips import slip_issue, slip_offer
-from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
@@ -24,20 +24,20 @@ COUNTER_ROLES = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
 NO_CONTRACT = "این بیمه‌شده قرارداد فعالی ندارد."
 
 
-def _person(request: HttpRequest, code: str, pk: int) -> InsuredPerson:
+def _person(request: AuthenticatedRequest, code: str, pk: int) -> InsuredPerson:
     branch_for_user_or_404(request.user, code)
     return get_scoped_or_404(InsuredPerson.objects.select_related("branch"), request.user, branch_path="branch",
                              pk=pk)
 
 
-def _slip(request: HttpRequest, code: str, number: str) -> Slip:
+def _slip(request: AuthenticatedRequest, code: str, number: str) -> Slip:
     branch_for_user_or_404(request.user, code)
     return get_scoped_or_404(Slip.objects.select_related("contract__insured__branch"), request.user,
                              branch_path="contract__insured__branch", number=number)
 
 
 @role_required(*COUNTER_ROLES)
-def counter_quote(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def counter_quote(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     person = _person(request, code, pk)
     contract = ledger.active_contract(person.pk)
     context: dict[str, object] = {"person": person, "code": code}
@@ -58,7 +58,7 @@ def counter_quote(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*COUNTER_ROLES)
-def counter_issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def counter_issue(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     person = _person(request, code, pk)
     contract = ledger.active_contract(person.pk)
     if contract is None:
@@ -80,11 +80,11 @@ def counter_issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 @role_required(*COUNTER_ROLES, Role.HQ)
-def counter_slip(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def counter_slip(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     slip = _slip(request, code, number)
     return render(request, "branches/counter/slip.html", {**slip_context(request, slip), "code": code})
 
 
 @role_required(*COUNTER_ROLES, Role.HQ)
-def counter_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def counter_slip_pdf(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     return slip_pdf_response(request, _slip(request, code, number))

@@ -7,17 +7,17 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches import services
 from branches.forms.credentials import DeliveryForm, InsuredLookupForm, ReasonForm, RequestForm
-from branches.models import Applicant, CredentialRequest, RequestStatus
+from branches.models import OPEN_STATUSES, Applicant, CredentialRequest, RequestStatus
 from branches.services import IdentityData
 from insured.models import InsuredPerson
-from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required, scoped
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required, scoped
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import BRANCH_ROLES, Role
@@ -31,7 +31,7 @@ PRINTABLE = (RequestStatus.REGISTERED, RequestStatus.APPROVED, RequestStatus.ISS
              RequestStatus.REJECTED)
 
 
-def _request_or_404(request: HttpRequest, code: str, number: str) -> CredentialRequest:
+def _request_or_404(request: AuthenticatedRequest, code: str, number: str) -> CredentialRequest:
     queryset = CredentialRequest.objects.select_related(
         "branch", "insured", "power_of_attorney", "identity_check__checked_by", "prepared_by", "registered_by",
         "decided_by", "issued_by", "delivered_by", "delivery_check",
@@ -45,7 +45,7 @@ def _detail(cred: CredentialRequest) -> HttpResponse:
 
 @role_required(*VIEWERS)
 @require_GET
-def request_list(request: HttpRequest, code: str) -> HttpResponse:
+def request_list(request: AuthenticatedRequest, code: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     requests = scoped(CredentialRequest.objects.select_related("insured", "branch"), request.user,
                       branch_path="branch").filter(branch=branch)
@@ -60,7 +60,7 @@ def request_list(request: HttpRequest, code: str) -> HttpResponse:
 
 @role_required(*PREPARERS)
 @require_http_methods(["GET", "POST"])
-def request_new(request: HttpRequest, code: str) -> HttpResponse:
+def request_new(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Find the insured by the national code on their card, check the documents, prepare the draft."""
     branch = branch_for_user_or_404(request.user, code)
     lookup = InsuredLookupForm(request.GET or request.POST or None)
@@ -71,7 +71,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
         if insured is None:
             lookup.add_error("national_code", NOT_IN_BRANCH)
     form = RequestForm(request.POST or None) if insured else None
-    if request.method == "POST" and form is not None and form.is_valid():
+    if request.method == "POST" and insured is not None and form is not None and form.is_valid():
         try:
             cred = services.request_prepare(actor=Actor.from_request(request), insured=insured,
                                             identity=_identity(form, insured), attorney=form.attorney_data())
@@ -80,7 +80,7 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, "پیش‌نویس درخواست ساخته شد. اکنون آن را در دبیرخانه ثبت کنید.")
             return _detail(cred)
-    open_request = insured.credential_requests.filter(status__in=services.OPEN_STATUSES).first() if insured else None
+    open_request = insured.credential_requests.filter(status__in=OPEN_STATUSES).first() if insured else None
     context = {"branch": branch, "lookup": lookup, "insured": insured, "form": form, "open_request": open_request}
     return render(request, "branches/credentials/new.html", context)
 
@@ -97,7 +97,7 @@ def _identity(form: RequestForm, insured: InsuredPerson) -> IdentityData:
 
 @role_required(*VIEWERS)
 @require_GET
-def request_detail(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_detail(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     cred = _request_or_404(request, code, number)
     actor = Actor.from_request(request)
     moves = {move.action for _, move in services.allowed_moves(cred, actor)}
@@ -113,7 +113,7 @@ def request_detail(request: HttpRequest, code: str, number: str) -> HttpResponse
     return render(request, "branches/credentials/detail.html", context)
 
 
-def _act(request: HttpRequest, code: str, number: str, action: Callable[[Actor, CredentialRequest], object],
+def _act(request: AuthenticatedRequest, code: str, number: str, action: Callable[[Actor, CredentialRequest], object],
          success: str) -> HttpResponse:
     cred = _request_or_404(request, code, number)
     try:
@@ -125,14 +125,14 @@ def _act(request: HttpRequest, code: str, number: str, action: Callable[[Actor, 
     return _detail(cred)
 
 
-def _reason(request: HttpRequest) -> str:
+def _reason(request: AuthenticatedRequest) -> str:
     form = ReasonForm(request.POST)
     return form.cleaned_data["reason"] if form.is_valid() else ""
 
 
 @role_required(*BRANCH_ROLES)
 @require_POST
-def request_register(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_register(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     return _act(request, code, number, lambda actor, cred: services.request_register(actor=actor, request=cred),
                 "درخواست در دبیرخانه ثبت شد. فرم دونسخه‌ای را چاپ کنید تا امضا شود؛ نسخه دوم را به "
                 "درخواست‌دهنده بدهید.")
@@ -140,7 +140,7 @@ def request_register(request: HttpRequest, code: str, number: str) -> HttpRespon
 
 @role_required(*BRANCH_ROLES)
 @require_POST
-def request_decide(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_decide(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     if request.POST.get("decision") == "approve":
         return _act(request, code, number,
                     lambda actor, cred: services.request_approve(actor=actor, request=cred, note=_reason(request)),
@@ -152,7 +152,7 @@ def request_decide(request: HttpRequest, code: str, number: str) -> HttpResponse
 
 @role_required(*BRANCH_ROLES)
 @require_POST
-def request_cancel(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_cancel(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     return _act(request, code, number,
                 lambda actor, cred: services.request_cancel(actor=actor, request=cred, reason=_reason(request)),
                 "درخواست لغو شد.")
@@ -160,7 +160,7 @@ def request_cancel(request: HttpRequest, code: str, number: str) -> HttpResponse
 
 @role_required(*BRANCH_ROLES)
 @require_POST
-def request_allocate(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_allocate(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     """Allocate and answer with the letter itself: the password lives in this response and nowhere else."""
     cred = _request_or_404(request, code, number)
     try:
@@ -177,7 +177,7 @@ def request_allocate(request: HttpRequest, code: str, number: str) -> HttpRespon
 
 @role_required(*BRANCH_ROLES)
 @require_http_methods(["GET", "POST"])
-def request_deliver(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_deliver(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     cred = _request_or_404(request, code, number)
     form = DeliveryForm(request.POST or None, has_attorney=cred.power_of_attorney_id is not None)
     if request.method == "POST" and form.is_valid():
@@ -205,7 +205,7 @@ def _recipient_name(cred: CredentialRequest, recipient: str) -> str:
 
 @role_required(*VIEWERS)
 @require_GET
-def request_form_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_form_pdf(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     """The two-copy request form (clause 2): copy 1 for the technical file, copy 2 for the applicant."""
     cred = _request_or_404(request, code, number)
     if cred.status not in PRINTABLE:
@@ -220,7 +220,7 @@ def request_form_pdf(request: HttpRequest, code: str, number: str) -> HttpRespon
 
 @role_required(*VIEWERS)
 @require_GET
-def request_letter_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def request_letter_pdf(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     """The letter again, for the file or a torn envelope — never with the password, which exists only as a hash."""
     cred = _request_or_404(request, code, number)
     if cred.status not in (RequestStatus.ISSUED, RequestStatus.DELIVERED):
@@ -229,7 +229,7 @@ def request_letter_pdf(request: HttpRequest, code: str, number: str) -> HttpResp
     return pdf_response(_letter_pdf(request, cred, password=None), f"credential-letter-{cred.number}-copy.pdf")
 
 
-def _letter_pdf(request: HttpRequest, cred: CredentialRequest, *, password: str | None) -> bytes:
-    context = {"cred": cred, "password": password, "qr": qr_svg(cred.number, scale=3),
+def _letter_pdf(request: AuthenticatedRequest, cred: CredentialRequest, *, password: str | None) -> bytes:
+    context: dict[str, object] = {"cred": cred, "password": password, "qr": qr_svg(cred.number, scale=3),
                "portal_url": request.build_absolute_uri("/login/")}
     return render_pdf("branches/credentials/letter.pdf.html", context)

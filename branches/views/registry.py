@@ -17,7 +17,7 @@ from typing import TypeVar
 from django.contrib import messages
 from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Replace
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -42,7 +42,7 @@ from insured.models import (
 )
 from insured.slip_documents import pay_qr_context
 from insured.timeline import UNPAID, Cell, YearRow, contract_timeline
-from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.formatting import fa_digits as fa
@@ -93,7 +93,7 @@ def _can_edit(user: User) -> bool:
     return user.role in REGISTRY_EDITORS
 
 
-def _attempt(request: HttpRequest, service: Callable[..., T], **arguments: object) -> T | None:
+def _attempt(request: AuthenticatedRequest, service: Callable[..., T], **arguments: object) -> T | None:
     """Run a service as the requesting user; its refusal becomes the page's Persian error message."""
     try:
         return service(actor=Actor.from_request(request), **arguments)
@@ -124,7 +124,7 @@ def insured_matching(people: QuerySet[InsuredPerson], text: str) -> QuerySet[Ins
 
 
 @role_required(*REGISTRY_VIEWERS)
-def search(request: HttpRequest, code: str) -> HttpResponse:
+def search(request: AuthenticatedRequest, code: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     form = SearchForm(request.GET or None)
     results = None
@@ -149,7 +149,7 @@ def _monthly_wage(current: JalaliMonth) -> MonthlyWage | None:
 
 
 @role_required(*REGISTRY_EDITORS)
-def register(request: HttpRequest, code: str) -> HttpResponse:
+def register(request: AuthenticatedRequest, code: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     current = JalaliMonth.current()
     form = RegisterForm(request.POST or None, today=timezone.localdate(), current=current,
@@ -164,7 +164,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @role_required(*REGISTRY_EDITORS)
-def person_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def person_edit(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     insured = _person_or_404(request.user, branch, pk)
     form = PersonDetailsForm(request.POST or None, initial=PersonDetailsForm.initial_for(insured),
@@ -219,10 +219,11 @@ def _chosen_contract(contracts: list[Contract], number: str | None) -> Contract 
         if contract.number == number:
             return contract
     active = [contract for contract in contracts if contract.status == ContractStatus.ACTIVE]
-    return (active or contracts or [None])[0]
+    candidates = active or contracts
+    return candidates[0] if candidates else None
 
 
-def _person_page(request: HttpRequest, branch: Branch, insured: InsuredPerson,
+def _person_page(request: AuthenticatedRequest, branch: Branch, insured: InsuredPerson,
                  dependant_form: DependantForm | None = None) -> HttpResponse:
     current = JalaliMonth.current()
     contracts = list(insured.contracts.order_by("-created_at"))
@@ -240,14 +241,14 @@ def _person_page(request: HttpRequest, branch: Branch, insured: InsuredPerson,
 
 
 @role_required(*REGISTRY_VIEWERS)
-def person(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     return _person_page(request, branch, _person_or_404(request.user, branch, pk))
 
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def dependant_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def dependant_add(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     insured = _person_or_404(request.user, branch, pk)
     form = DependantForm(request.POST, insured=insured)
@@ -263,7 +264,7 @@ def dependant_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 @role_required(*REGISTRY_VIEWERS)
-def statement(request: HttpRequest, code: str, number: str, year: int) -> HttpResponse:
+def statement(request: AuthenticatedRequest, code: str, number: str, year: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     contract = _contract_or_404(request.user, branch, number)
     year = _statement_year_or_404(contract, year, JalaliMonth.current())
@@ -284,7 +285,7 @@ def statement(request: HttpRequest, code: str, number: str, year: int) -> HttpRe
 
 
 def _statement_action(
-    request: HttpRequest, code: str, number: str, year: int
+    request: AuthenticatedRequest, code: str, number: str, year: int
 ) -> tuple[Branch, Contract, AccountStatement | None, HttpResponse]:
     """The scoped contract and its statement of `year` (None before the first computation)."""
     branch = branch_for_user_or_404(request.user, code)
@@ -304,7 +305,7 @@ def balance_sentence(balance: int) -> str:
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def statement_compute(request: HttpRequest, code: str, number: str, year: int) -> HttpResponse:
+def statement_compute(request: AuthenticatedRequest, code: str, number: str, year: int) -> HttpResponse:
     _branch, contract, _found, back = _statement_action(request, code, number, year)
     computed = _attempt(request, services.statement_compute, contract=contract, year=year)
     if computed is not None:
@@ -314,7 +315,7 @@ def statement_compute(request: HttpRequest, code: str, number: str, year: int) -
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def statement_issue(request: HttpRequest, code: str, number: str, year: int) -> HttpResponse:
+def statement_issue(request: AuthenticatedRequest, code: str, number: str, year: int) -> HttpResponse:
     _branch, _contract, found, back = _statement_action(request, code, number, year)
     if found is None:
         messages.error(request, f"گردش حساب سال {fa(year)} هنوز محاسبه نشده است؛ نخست آن را محاسبه کنید.")
@@ -329,7 +330,7 @@ def statement_issue(request: HttpRequest, code: str, number: str, year: int) -> 
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def debt_slip_issue(request: HttpRequest, code: str, number: str, year: int) -> HttpResponse:
+def debt_slip_issue(request: AuthenticatedRequest, code: str, number: str, year: int) -> HttpResponse:
     branch, _contract, found, back = _statement_action(request, code, number, year)
     if found is None:
         messages.error(request, services.STATEMENT_NOT_ISSUED)
@@ -344,7 +345,7 @@ def debt_slip_issue(request: HttpRequest, code: str, number: str, year: int) -> 
 # Debt slips -------------------------------------------------------------------------------------------------
 
 
-def _debt_slip_page(request: HttpRequest, branch: Branch, slip: DebtSlip,
+def _debt_slip_page(request: AuthenticatedRequest, branch: Branch, slip: DebtSlip,
                     receipt_form: ReceiptForm | None = None) -> HttpResponse:
     return render(request, "branches/registry/debt_slip.html", {
         "branch": branch, "slip": slip, "statement": slip.statement, "contract": slip.statement.contract,
@@ -354,13 +355,13 @@ def _debt_slip_page(request: HttpRequest, branch: Branch, slip: DebtSlip,
 
 
 @role_required(*REGISTRY_VIEWERS)
-def debt_slip(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def debt_slip(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     return _debt_slip_page(request, branch, _debt_slip_or_404(request.user, branch, number))
 
 
 @role_required(*REGISTRY_VIEWERS)
-def debt_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def debt_slip_pdf(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     slip = _debt_slip_or_404(request.user, branch, number)
     statement = slip.statement
@@ -375,7 +376,7 @@ def debt_slip_pdf(request: HttpRequest, code: str, number: str) -> HttpResponse:
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def debt_slip_paid(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def debt_slip_paid(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     slip = _debt_slip_or_404(request.user, branch, number)
     form = ReceiptForm(request.POST)

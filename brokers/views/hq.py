@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from brokers import faults, selectors
 from brokers.forms import DecisionForm, FaultCaseForm
 from brokers.models import FaultCase, FeeTariff, tehran_today
 from brokers.views.guards import broker_view
-from samt.access import office_for_user_or_404, visible_offices
+from samt.access import AuthenticatedRequest, office_for_user_or_404, visible_offices
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import AuditEvent, Role
@@ -24,20 +24,20 @@ CASE_EVENTS_SHOWN = 50
 
 
 @hq_only
-def tariff_list(request: HttpRequest) -> HttpResponse:
+def tariff_list(request: AuthenticatedRequest) -> HttpResponse:
     today = tehran_today()
     tariffs = FeeTariff.objects.all()
     return render(request, "brokers/hq/tariffs.html", {"tariffs": tariffs, "today": today})
 
 
 @hq_only
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     cases = selectors.cases_for(request.user)
     return render(request, "brokers/hq/case_list.html", {"cases": cases})
 
 
 @hq_only
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedRequest) -> HttpResponse:
     offices = visible_offices(request.user)
     initial = {}
     if request.GET.get("office"):
@@ -66,12 +66,12 @@ def _office_events(case: FaultCase) -> list[AuditEvent]:
 
 def _audit_link(case: FaultCase) -> str:
     query = {"action": "broker."}
-    if case.operator_id:
+    if case.operator is not None:
         query["actor"] = case.operator.username
     return f"{reverse('samt:audit_list')}?{urlencode(query)}"
 
 
-def _case_page(request: HttpRequest, case: FaultCase, form: DecisionForm) -> HttpResponse:
+def _case_page(request: AuthenticatedRequest, case: FaultCase, form: DecisionForm) -> HttpResponse:
     return render(request, "brokers/hq/case_detail.html", {
         "case": case, "form": form, "slips": case.slips.all(), "events": _office_events(case),
         "audit_link": _audit_link(case), "events_shown": CASE_EVENTS_SHOWN,
@@ -79,13 +79,13 @@ def _case_page(request: HttpRequest, case: FaultCase, form: DecisionForm) -> Htt
 
 
 @hq_only
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _case_page(request, selectors.case_for_user_or_404(request.user, number), DecisionForm())
 
 
 @require_POST
 @hq_only
-def case_decide(request: HttpRequest, number: str) -> HttpResponse:
+def case_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
     case = selectors.case_for_user_or_404(request.user, number)
     form = DecisionForm(request.POST)
     if not form.is_valid():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
@@ -13,7 +14,7 @@ from brokers.models import FeeRecord, tehran_today
 from brokers.views.guards import broker_view
 from insured.models import Slip
 from insured.slip_documents import slip_context, slip_pdf_response
-from samt.access import office_for_user_or_404, visible_offices
+from samt.access import AuthenticatedRequest, office_for_user_or_404, visible_offices
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
@@ -25,14 +26,17 @@ operator_or_hq = broker_view(Role.BROKER_OPERATOR, Role.HQ, Role.BROKER_AFFAIRS)
 
 
 @operator_or_hq
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role != Role.BROKER_OPERATOR:
         return redirect("brokers:report")
-    return redirect("brokers:detail", code=request.user.membership.office.code)
+    office = request.user.membership.office
+    if office is None:
+        raise PermissionDenied  # an operator always names their office (a check constraint); never reached
+    return redirect("brokers:detail", code=office.code)
 
 
 @operator_or_hq
-def office_detail(request: HttpRequest, code: str) -> HttpResponse:
+def office_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     office = office_for_user_or_404(request.user, code)
     operators = office.memberships.select_related("user").order_by("user__last_name")
     try:
@@ -47,12 +51,12 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @operator_or_hq
-def slip_list(request: HttpRequest) -> HttpResponse:
+def slip_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.broker_slips(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "brokers/slip_list.html", {"page": page})
 
 
-def _pay_url(request: HttpRequest, slip: Slip) -> str | None:
+def _pay_url(request: AuthenticatedRequest, slip: Slip) -> str | None:
     """The counter card payment is the payments app's; offered only where that view exists and may be used."""
     if request.user.role != Role.BROKER_OPERATOR or not slip.is_payable():
         return None
@@ -63,7 +67,7 @@ def _pay_url(request: HttpRequest, slip: Slip) -> str | None:
 
 
 @operator_or_hq
-def slip_detail(request: HttpRequest, number: str) -> HttpResponse:
+def slip_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     slip = selectors.slip_for_user_or_404(request.user, number)
     fee = FeeRecord.objects.filter(slip=slip).select_related("tariff", "operator").first()
     return render(request, "brokers/slip.html", {**slip_context(request, slip), "fee": fee,
@@ -71,15 +75,16 @@ def slip_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @operator_or_hq
-def slip_pdf(request: HttpRequest, number: str) -> HttpResponse:
+def slip_pdf(request: AuthenticatedRequest, number: str) -> HttpResponse:
     slip = selectors.slip_for_user_or_404(request.user, number)
-    services.audit_print(actor=Actor.from_request(request), action="broker.slip_printed", slip=slip,
-                         office=slip.office)
+    if slip.office is not None:  # the operator's own slips, or HQ's view of an office's
+        services.audit_print(actor=Actor.from_request(request), action="broker.slip_printed", slip=slip,
+                             office=slip.office)
     return slip_pdf_response(request, slip)
 
 
 @operator_or_hq
-def fee_receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+def fee_receipt_pdf(request: AuthenticatedRequest, number: str) -> HttpResponse:
     fee = selectors.fee_for_user_or_404(request.user, number)
     services.audit_print(actor=Actor.from_request(request), action="broker.fee_receipt_printed", slip=fee.slip,
                          office=fee.office, fee_receipt=fee.receipt_number)
@@ -90,7 +95,7 @@ def fee_receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return pdf_response(pdf, f"fee-receipt-{fee.receipt_number}.pdf")
 
 
-def _report_month(request: HttpRequest) -> tuple[MonthForm, JalaliMonth]:
+def _report_month(request: AuthenticatedRequest) -> tuple[MonthForm, JalaliMonth]:
     current = JalaliMonth.current()
     form = MonthForm(request.GET or None, initial={"month": current})
     month = form.cleaned_data["month"] if form.is_valid() else None
@@ -98,7 +103,7 @@ def _report_month(request: HttpRequest) -> tuple[MonthForm, JalaliMonth]:
 
 
 @operator_or_hq
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     form, month = _report_month(request)
     rows = reports.office_month_report(visible_offices(request.user), month)
     return render(request, "brokers/report.html", {
@@ -108,6 +113,6 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @operator_or_hq
-def report_csv(request: HttpRequest) -> HttpResponse:
+def report_csv(request: AuthenticatedRequest) -> HttpResponse:
     _, month = _report_month(request)
     return reports.report_csv_response(reports.office_month_report(visible_offices(request.user), month), month)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,7 @@ from insured import ledger
 from insured.forms import EndMonthForm
 from insured.models import Channel
 from insured.slips import slip_offer
+from samt.access import AuthenticatedRequest
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
@@ -29,7 +30,7 @@ operator_only = broker_view(Role.BROKER_OPERATOR)
 
 
 @operator_only
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: AuthenticatedRequest) -> HttpResponse:
     form = LookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -41,7 +42,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "brokers/walk_in/lookup.html", {"form": form})
 
 
-def _presence_page(request: HttpRequest, walk_in: WalkInSession, **forms: object) -> HttpResponse:
+def _presence_page(request: AuthenticatedRequest, walk_in: WalkInSession, **forms: object) -> HttpResponse:
     context = {
         "walk_in": walk_in,
         "masked_mobile": services.mask_mobile(walk_in.person.mobile),
@@ -54,7 +55,7 @@ def _presence_page(request: HttpRequest, walk_in: WalkInSession, **forms: object
 
 
 @operator_only
-def presence(request: HttpRequest, key: UUID) -> HttpResponse:
+def presence(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     walk_in = walk_in_for_operator_or_404(request.user, key)
     if walk_in.is_present():
         return redirect("brokers:quote", key=key)
@@ -63,7 +64,7 @@ def presence(request: HttpRequest, key: UUID) -> HttpResponse:
 
 @require_POST
 @operator_only
-def send_code(request: HttpRequest, key: UUID) -> HttpResponse:
+def send_code(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     walk_in = walk_in_for_operator_or_404(request.user, key)
     try:
         walk_in = services.presence_code_send(actor=Actor.from_request(request), walk_in=walk_in)
@@ -75,7 +76,7 @@ def send_code(request: HttpRequest, key: UUID) -> HttpResponse:
     return redirect("brokers:walk_in", key=key)
 
 
-def _prove(request: HttpRequest, key: UUID, form: CodeForm | CardCheckForm, form_name: str,
+def _prove(request: AuthenticatedRequest, key: UUID, form: CodeForm | CardCheckForm, form_name: str,
            prove: Callable[..., WalkInSession], fields: tuple[str, ...]) -> HttpResponse | None:
     """Run one way of proving presence; None when it worked, else the page or redirect to show."""
     walk_in = walk_in_for_operator_or_404(request.user, key)
@@ -91,7 +92,7 @@ def _prove(request: HttpRequest, key: UUID, form: CodeForm | CardCheckForm, form
 
 @require_POST
 @operator_only
-def verify_code(request: HttpRequest, key: UUID) -> HttpResponse:
+def verify_code(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     refused = _prove(request, key, CodeForm(request.POST), "code_form", services.presence_code_verify, ("code",))
     if refused:
         return refused
@@ -101,7 +102,7 @@ def verify_code(request: HttpRequest, key: UUID) -> HttpResponse:
 
 @require_POST
 @operator_only
-def card_check(request: HttpRequest, key: UUID) -> HttpResponse:
+def card_check(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     refused = _prove(request, key, CardCheckForm(request.POST), "card_form", services.presence_card_check,
                      ("card_serial",))
     if refused:
@@ -110,7 +111,7 @@ def card_check(request: HttpRequest, key: UUID) -> HttpResponse:
     return redirect("brokers:quote", key=key)
 
 
-def _proven_or_redirect(request: HttpRequest, key: UUID) -> WalkInSession | HttpResponse:
+def _proven_or_redirect(request: AuthenticatedRequest, key: UUID) -> WalkInSession | HttpResponse:
     walk_in = walk_in_for_operator_or_404(request.user, key)
     try:
         return services.proven_walk_in(Actor.from_request(request), walk_in)
@@ -120,7 +121,7 @@ def _proven_or_redirect(request: HttpRequest, key: UUID) -> WalkInSession | Http
 
 
 @operator_only
-def quote(request: HttpRequest, key: UUID) -> HttpResponse:
+def quote(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     walk_in = _proven_or_redirect(request, key)
     if isinstance(walk_in, HttpResponse):
         return walk_in
@@ -146,7 +147,7 @@ def quote(request: HttpRequest, key: UUID) -> HttpResponse:
 
 @require_POST
 @operator_only
-def issue(request: HttpRequest, key: UUID) -> HttpResponse:
+def issue(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     walk_in = _proven_or_redirect(request, key)
     if isinstance(walk_in, HttpResponse):
         return walk_in

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger, services
 from insured.models import Contract, DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
-from samt.access import role_required
+from samt.access import AuthenticatedRequest, role_required
 from samt.actors import Actor
 from samt.jalali import JalaliMonth
 from samt.models import Role
 
 
 @role_required(Role.INSURED)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Who they are to the organisation: their contract and where it stands this month."""
     person = InsuredPerson.objects.filter(user=request.user).select_related("branch").first()
     contract = ledger.active_contract(person.pk) if person else None
@@ -37,7 +37,7 @@ REMINDERS_OFF = ("پیامک‌های یادآوری خاموش شد. پیامک
 
 @require_POST
 @role_required(Role.INSURED)
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: AuthenticatedRequest) -> HttpResponse:
     person = InsuredPerson.objects.filter(user=request.user).first()
     if person is None:
         raise Http404

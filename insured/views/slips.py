@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,7 @@ from insured.models import Channel, Contract
 from insured.slip_documents import slip_context, slip_pdf_response
 from insured.slips import slip_issue, slip_offer
 from insured.timeline import contract_timeline
-from samt.access import role_required
+from samt.access import AuthenticatedRequest, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import MONTH_NAMES, JalaliMonth
@@ -24,13 +24,13 @@ from samt.models import Role
 NO_CONTRACT = "قرارداد فعالی برای شما ثبت نشده است؛ به شعبه خود مراجعه کنید."
 
 
-def _contract_or_none(request: HttpRequest) -> Contract | None:
+def _contract_or_none(request: AuthenticatedRequest) -> Contract | None:
     person = selectors.person_for_user(request.user)
     return ledger.active_contract(person.pk)
 
 
 @role_required(Role.INSURED)
-def quote(request: HttpRequest) -> HttpResponse:
+def quote(request: AuthenticatedRequest) -> HttpResponse:
     contract = _contract_or_none(request)
     if contract is None:
         return render(request, "insured/slips/quote.html", {"blocked": NO_CONTRACT})
@@ -48,7 +48,7 @@ def quote(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.INSURED)
-def issue(request: HttpRequest) -> HttpResponse:
+def issue(request: AuthenticatedRequest) -> HttpResponse:
     contract = _contract_or_none(request)
     if contract is None:
         messages.error(request, NO_CONTRACT)
@@ -69,25 +69,25 @@ def issue(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.INSURED)
-def slip_list(request: HttpRequest) -> HttpResponse:
+def slip_list(request: AuthenticatedRequest) -> HttpResponse:
     slips = selectors.slips_for_user(request.user)
     return render(request, "insured/slips/list.html", {"slips": slips})
 
 
 @role_required(Role.INSURED)
-def slip_detail(request: HttpRequest, number: str) -> HttpResponse:
+def slip_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     slip = selectors.slip_for_user_or_404(request.user, number)
     return render(request, "insured/slips/detail.html", slip_context(request, slip))
 
 
 @role_required(Role.INSURED)
-def slip_pdf(request: HttpRequest, number: str) -> HttpResponse:
+def slip_pdf(request: AuthenticatedRequest, number: str) -> HttpResponse:
     slip = selectors.slip_for_user_or_404(request.user, number)
     return slip_pdf_response(request, slip)
 
 
 @role_required(Role.INSURED)
-def months(request: HttpRequest) -> HttpResponse:
+def months(request: AuthenticatedRequest) -> HttpResponse:
     contract = _contract_or_none(request)
     rows = contract_timeline(contract, JalaliMonth.current()) if contract else []
     return render(request, "insured/slips/months.html", {"contract": contract, "rows": rows,

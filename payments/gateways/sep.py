@@ -164,7 +164,7 @@ class SepGateway:
         """By token or RefNum alone: SEP's own answer is the record, so the callback's hint is not needed."""
         if (token is None) == (ref_num is None):
             raise ValueError("give exactly one of token and ref_num")
-        key = {"Token": token} if token is not None else {"RefNum": ref_num}
+        key = {"Token": token} if token is not None else {"RefNum": str(ref_num)}
         answer = self._post(RECEIPT_PATH, {"TerminalNumber": int(self.terminal_id), **key})
         fields = _lowered(answer)
         code = _as_int(fields.get("errorcode"))

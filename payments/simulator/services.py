@@ -327,14 +327,15 @@ def verify(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
         if txn is None:
             return VERIFY_NOT_FOUND, None
         now = terminal_now(terminal)
-        if txn.status == Status.OK and now > txn.paid_at + verify_window(terminal):
+        if txn.status == Status.OK and txn.paid_at is not None and now > txn.paid_at + verify_window(terminal):
             auto_reverse(txn, now)
         elif txn.status == Status.OK:
             Transaction.objects.filter(pk=txn.pk).update(status=Status.VERIFIED, verified_at=now)
             log_event("verified", terminal=terminal, txn=txn)
             return VERIFY_OK, _reloaded(txn)
         txn = _reloaded(txn)
-    codes = {Status.VERIFIED: VERIFY_DUPLICATE, Status.REVERSED: VERIFY_REVERSED, Status.AUTO_REVERSED: VERIFY_TOO_LATE}
+    codes: dict[str, int] = {Status.VERIFIED: VERIFY_DUPLICATE, Status.REVERSED: VERIFY_REVERSED,
+                             Status.AUTO_REVERSED: VERIFY_TOO_LATE}
     return codes.get(txn.status, VERIFY_NOT_FOUND), txn
 
 
@@ -347,7 +348,7 @@ def reverse(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
         if txn.status == Status.REVERSED:
             return VERIFY_DUPLICATE, txn
         now = terminal_now(terminal)
-        if now > txn.paid_at + REVERSE_WINDOW:
+        if txn.paid_at is None or now > txn.paid_at + REVERSE_WINDOW:
             return VERIFY_TOO_LATE, txn
         Transaction.objects.filter(pk=txn.pk).update(status=Status.REVERSED, reversed_at=now)
         refund(txn, "reversed")
@@ -364,7 +365,7 @@ def auto_reverse(txn: Transaction, now: datetime) -> bool:
 
 def refund(txn: Transaction, kind: str) -> None:
     held = txn.held_rial
-    TestCard.objects.filter(pk=txn.card_id).update(balance_rial=F("balance_rial") + held)
+    TestCard.objects.filter(pk=txn.card_id or 0).update(balance_rial=F("balance_rial") + held)
     log_event(kind, terminal=txn.terminal, txn=txn, balance_change_rial=held)
 
 

@@ -31,7 +31,7 @@ pages = [
     path("inbox/", card.inbox, name="inbox"),
 ]
 
-control = [
+control_pages = [
     path("control/", control.control_page, name="control"),
     path("control/terminals/<str:terminal_id>/", control.control_settings, name="control_settings"),
     path("control/terminals/<str:terminal_id>/clock/", control.control_clock, name="control_clock"),
@@ -52,4 +52,4 @@ control = [
     path("control/api/inbox/", control.api_inbox, name="api_inbox"),
 ]
 
-urlpatterns = sep + mellat + pages + control
+urlpatterns = sep + mellat + pages + control_pages

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
+from django.db.models import F, Field, Model
 from django.utils import timezone
 
 from insured import ledger, rules
@@ -221,11 +221,17 @@ class Importer:
         outcome.persons, outcome.covered_months = len(rows), len(months)
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # the importer names concrete columns only
+    return field.column
+
+
 def insert_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """COPY on PostgreSQL (about twice as fast as INSERT there); elsewhere INSERT ... VALUES (...), (...) in
     batches that stay under the database's limit of parameters."""
     table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    names = ", ".join(connection.ops.quote_name(_column(model, c)) for c in columns)
     if connection.vendor == "postgresql":
         _copy(table, names, rows)
         return
@@ -252,7 +258,7 @@ def _lookup(model: type[Model], key: str, values: list[str]) -> dict[str, int]:
     """{natural key: id} for the rows of `model` whose `key` is among `values`."""
     found: dict[str, int] = {}
     for chunk in _chunks(values, LOOKUP_CHUNK):
-        found.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
+        found.update(model._default_manager.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
     return found
 
 

@@ -113,7 +113,7 @@ def _send_dynamic_password(request: HttpRequest, txn: Transaction) -> HttpRespon
     typed = {name: request.POST.get(name, "") for name in ("pan", "cvv2", "expiry_month", "expiry_year")}
     form = CardForm(initial=typed)
     if not asked.is_valid():
-        return _render_card_page(request, txn, form, errors=asked.errors["pan"])
+        return _render_card_page(request, txn, form, errors=[str(error) for error in asked.errors["pan"]])
     try:
         sent = services.dynamic_password_issue(txn, asked.cleaned_data["pan"])
     except CardError as error:

@@ -91,7 +91,7 @@ def control_settings(request: HttpRequest, terminal_id: str) -> HttpResponse:
     else:
         for form in forms:
             for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
+                messages.error(request, " ".join(str(error) for error in errors))
     return redirect("psp_simulator:control")
 
 

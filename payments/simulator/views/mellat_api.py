@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as SafeXml
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -91,14 +92,15 @@ def verify_request(terminal: Terminal, parameters: dict[str, str]) -> tuple[str,
     with transaction.atomic():
         txn = _sale(terminal, parameters)
         now = services.terminal_now(terminal)
-        if txn.status == Status.OK and now > txn.paid_at + services.MELLAT_VERIFY_WINDOW:
+        if txn.status == Status.OK and txn.paid_at is not None and now > txn.paid_at + services.MELLAT_VERIFY_WINDOW:
             services.auto_reverse(txn, now)
             return str(REVERSED_ALREADY), txn
         if txn.status == Status.OK:
             Transaction.objects.filter(pk=txn.pk).update(status=Status.VERIFIED, verified_at=now)
             log_event("verified", terminal=terminal, txn=txn)
             return str(OK), txn
-    codes = {Status.VERIFIED: VERIFY_ALREADY, Status.REVERSED: REVERSED_ALREADY, Status.AUTO_REVERSED: REVERSED_ALREADY}
+    codes: dict[str, int] = {Status.VERIFIED: VERIFY_ALREADY, Status.REVERSED: REVERSED_ALREADY,
+                             Status.AUTO_REVERSED: REVERSED_ALREADY}
     return str(codes.get(txn.status, SALE_NOT_FOUND)), txn
 
 
@@ -119,7 +121,7 @@ def settle_request(terminal: Terminal, parameters: dict[str, str]) -> tuple[str,
 def inquiry_request(terminal: Terminal, parameters: dict[str, str]) -> tuple[str, Transaction | None]:
     with transaction.atomic():
         txn = _sale(terminal, parameters)
-    codes = {Status.VERIFIED: OK, Status.OK: VERIFY_NOT_FOUND, Status.REVERSED: REVERSED_ALREADY,
+    codes: dict[str, int] = {Status.VERIFIED: OK, Status.OK: VERIFY_NOT_FOUND, Status.REVERSED: REVERSED_ALREADY,
              Status.AUTO_REVERSED: REVERSED_ALREADY}
     return str(codes.get(txn.status, SALE_NOT_FOUND)), txn
 
@@ -134,16 +136,17 @@ def reversal_request(terminal: Terminal, parameters: dict[str, str]) -> tuple[st
         if txn.settled_at is not None:
             return str(SETTLED_ALREADY), txn
         now = services.terminal_now(terminal)
-        if now > txn.verified_at + services.MELLAT_REVERSAL_WINDOW or _next_day(txn, now):
+        verified_at = txn.verified_at or now  # a VERIFIED sale has its time
+        if now > verified_at + services.MELLAT_REVERSAL_WINDOW or _next_day(verified_at, now):
             return str(INVALID_TRANSACTION), txn
         Transaction.objects.filter(pk=txn.pk).update(status=Status.REVERSED, reversed_at=now)
         services.refund(txn, "reversed")
     return str(OK), txn
 
 
-def _next_day(txn: Transaction, now: datetime) -> bool:
+def _next_day(verified_at: datetime, now: datetime) -> bool:
     """Reversal of an unsettled sale is allowed only until the end of the day it was verified (Tehran)."""
-    return now.astimezone(TEHRAN).date() != txn.verified_at.astimezone(TEHRAN).date()
+    return now.astimezone(TEHRAN).date() != verified_at.astimezone(TEHRAN).date()
 
 
 Operation = Callable[[Terminal, dict[str, str]], tuple[str, Transaction | None]]
@@ -190,7 +193,7 @@ def _fault(message: str) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def service(request: HttpRequest) -> HttpResponse:
+def service(request: HttpRequest) -> HttpResponseBase:
     parsed = _parse(request.body)
     if parsed is None:
         log_event("soap_request", terminal=None, payload={"body": request.body[:500].decode(errors="replace")},
@@ -231,7 +234,7 @@ def _answer(request: HttpRequest, operation: str, value: str, logged: dict[str, 
     return HttpResponse(_envelope(operation, value), content_type="text/xml; charset=utf-8")
 
 
-def _faulty(fault: str, body: bytes) -> HttpResponse:
+def _faulty(fault: str, body: bytes) -> HttpResponseBase:
     """The verify was done; the merchant does not get to know it."""
     if fault == Scenario.VerifyFault.COMMIT_THEN_502:
         return HttpResponse(b"<html><body><h1>502 Bad Gateway</h1></body></html>", status=502)

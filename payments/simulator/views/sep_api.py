@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from samt.jalali import TEHRAN
 
 MAX_REDIRECT_URL = 2083
 MAX_RES_NUM = 50
-RECEIPT_STATES = {
+RECEIPT_STATES: dict[str, int] = {
     Transaction.Status.IN_PROGRESS: 0,
     Transaction.Status.CANCELLED: 1,
     Transaction.Status.OK: 2,
@@ -202,13 +203,13 @@ def _receipt_data(txn: Transaction) -> dict[str, Any]:
 
 @csrf_exempt
 @require_POST
-def verify_transaction(request: HttpRequest) -> HttpResponse:
+def verify_transaction(request: HttpRequest) -> HttpResponseBase:
     return _verify_or_reverse(request, "verify_request", services.verify, VERIFY_DESCRIPTIONS)
 
 
 @csrf_exempt
 @require_POST
-def reverse_transaction(request: HttpRequest) -> HttpResponse:
+def reverse_transaction(request: HttpRequest) -> HttpResponseBase:
     return _verify_or_reverse(request, "reverse_request", services.reverse, REVERSE_DESCRIPTIONS)
 
 
@@ -217,7 +218,7 @@ Operation = Callable[[Terminal, str], tuple[int, Transaction | None]]
 
 def _verify_or_reverse(
     request: HttpRequest, kind: str, operation: Operation, descriptions: dict[int, str]
-) -> HttpResponse:
+) -> HttpResponseBase:
     payload = json_body(request) or {}
     try:
         terminal = merchant_terminal(payload.get("TerminalNumber"), request)
@@ -260,12 +261,12 @@ def _detail(txn: Transaction) -> dict[str, Any]:
         "TerminalNumber": int(txn.terminal.terminal_id),
         "OrginalAmount": txn.amount,  # sic: SEP's spelling
         "AffectiveAmount": txn.held_rial,
-        "StraceDate": f"{txn.paid_at.astimezone(TEHRAN):%Y-%m-%d %H:%M:%S}",
+        "StraceDate": f"{txn.paid_at.astimezone(TEHRAN):%Y-%m-%d %H:%M:%S}" if txn.paid_at else "",
         "StraceNo": txn.trace_no,
     }
 
 
-def _faulty_answer(fault: str, body: dict[str, Any]) -> HttpResponse:
+def _faulty_answer(fault: str, body: dict[str, Any]) -> HttpResponseBase:
     """The verify was done; the merchant does not get to know it."""
     text = json.dumps(body, ensure_ascii=False).encode()
     if fault == Scenario.VerifyFault.COMMIT_THEN_502:
