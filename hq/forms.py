@@ -16,7 +16,7 @@ from hq.models import ChangeKind
 from insured import rules
 from insured.models import RateCode
 from samt.formfields import JalaliMonthFormField
-from samt.models import BrokerOffice, OfficeStatus
+from samt.models import Branch, BrokerOffice, OfficeStatus, Province
 from samt.persian import normalize
 
 YEAR_INVALID = "سال را چهار رقمی وارد کنید، مانند ۱۴۰۵."
@@ -130,3 +130,18 @@ FORMS: dict[str, type[ChangeForm]] = {
 
 class RejectForm(forms.Form):
     note = forms.CharField(label="علت رد", widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+
+class ReportFilterForm(forms.Form):
+    month = JalaliMonthFormField(label="ماه", required=False)
+    province = forms.ModelChoiceField(label="استان", queryset=Province.objects.none(), required=False,
+                                      empty_label="همه استان‌ها")
+    branch = forms.ModelChoiceField(label="شعبه", queryset=Branch.objects.none(), required=False,
+                                    empty_label="همه شعبه‌ها", to_field_name="code")
+
+    def __init__(self, *args: Any, branches: QuerySet[Branch], provinces: QuerySet[Province], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+        self.fields["province"].queryset = provinces
+        if provinces.count() <= 1:
+            del self.fields["province"]

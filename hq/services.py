@@ -60,7 +60,7 @@ def reference_change_propose(*, actor: Actor, kind: str, values: dict[str, Any],
 def _locked_proposal(actor: Actor, change: ReferenceChange) -> ReferenceChange:
     if actor.role != Role.HQ:
         raise DomainError(ONLY_THE_MANAGER)
-    locked = ReferenceChange.objects.select_for_update().select_related("office").get(pk=change.pk)
+    locked = ReferenceChange.objects.select_for_update(of=("self",)).select_related("office").get(pk=change.pk)
     _check_scope(actor, locked)
     if locked.status != ChangeStatus.PROPOSED:
         raise DomainError(ALREADY_DECIDED)

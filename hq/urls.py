@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hq.views import homes, reference
+from hq.views import homes, reference, reports
 
 app_name = "hq"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("reference/<int:pk>/", reference.change_detail, name="change"),
     path("reference/<int:pk>/approve/", reference.change_approve, name="change_approve"),
     path("reference/<int:pk>/reject/", reference.change_reject, name="change_reject"),
+    # Reports: chart, table, CSV (views/reports.py)
+    path("reports/", reports.report_index, name="reports"),
+    path("reports/<slug:slug>/", reports.report_page, name="report"),
 ]

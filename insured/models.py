@@ -548,3 +548,41 @@ class SlipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slip_id} {self.month}"
+
+
+class Gate(models.TextChoices):
+    """What turned a person away online or at a broker office, so the branch knows who will come and why."""
+
+    INACTIVE = "inactive", "قرارداد غیرفعال"
+    LAPSED = "lapsed", "باطل شدن به دلیل عدم پرداخت"
+    STATEMENT = "statement", "گردش حساب سال گذشته (محاسبه‌نشده یا بدهکار)"
+    RATES = "rates", "ارقام پایه ثبت‌نشده (دستمزد، نرخ یا سرانه)"
+
+
+class GateRefusal(models.Model):
+    """The demand signal: one row per person, gate, channel and Tehran day on which they were turned away."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+", verbose_name="قرارداد")
+    # The person's branch at the time, kept on the row: it is where they will have to go.
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name="شعبه")
+    gate = models.CharField("مانع", max_length=16, choices=Gate.choices)
+    channel = models.CharField("راه", max_length=8, choices=Channel.choices)
+    office = models.ForeignKey("samt.BrokerOffice", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="کارگزاری")
+    day = models.DateField("روز")
+    at = models.DateTimeField("زمان", default=timezone.now)
+
+    class Meta:
+        verbose_name = "مراجعه ناموفق (نشانه تقاضا)"
+        verbose_name_plural = "مراجعه‌های ناموفق (نشانه تقاضا)"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "gate", "channel", "day"], name="gate_refusal_once_a_day"),
+            models.CheckConstraint(condition=Q(gate__in=Gate.values), name="gate_refusal_gate_known"),
+            models.CheckConstraint(condition=Q(channel__in=[Channel.ONLINE, Channel.BROKER]),
+                                   name="gate_refusal_online_or_broker"),
+        ]
+        indexes = [models.Index(fields=["branch", "day"], name="gate_refusal_branch_day")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} {self.gate} {self.day}"

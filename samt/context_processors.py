@@ -19,5 +19,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         current_role_label=Role(user.role).label,
         current_place=membership.place_label if membership else "",
         current_is_hq=user.role in HQ_ROLES,
+        current_reads_reports=user.role in HQ_ROLES | {Role.BRANCH_HEAD, Role.TECHNICAL_STAFF},
     )
     return context

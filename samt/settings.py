@@ -149,6 +149,7 @@ SAMT_ROLE_HOME_URLS = {
 
 # Links on the HQ home to the apps' HQ pages, kept here so the kernel's template names no app.
 SAMT_HQ_LINKS = [
+    ("hq:reports", "گزارش‌ها"),
     ("hq:reference", "داده‌های پایه و تأیید"),
     ("hq:technical_home", "امور فنی: ارقام پایه"),
     ("hq:broker_affairs_home", "امور کارگزاری‌ها"),

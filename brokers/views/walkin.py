@@ -17,6 +17,7 @@ from brokers.models import WalkInSession, tehran_today
 from brokers.selectors import walk_in_for_operator_or_404
 from brokers.views.guards import broker_view
 from insured import ledger
+from insured.demand import gate_refusal_record
 from insured.forms import EndMonthForm
 from insured.models import Channel
 from insured.slips import slip_offer
@@ -132,6 +133,7 @@ def quote(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     offer = slip_offer(contract, channel=Channel.BROKER)
     context.update(contract=contract, standing=offer.standing)
     if not offer.can_issue:
+        gate_refusal_record(contract=contract, channel=Channel.BROKER, office=walk_in.office)
         return render(request, "brokers/walk_in/quote.html", {**context, "blocked": offer.blocked_by})
     form = EndMonthForm(request.GET or None, months=offer.ends, initial={"end": offer.end.as_int()})
     if form.is_valid():

@@ -85,7 +85,8 @@ def test_the_new_province_pages_at_phone_and_desktop_width(browser, live_server,
         "tech_tehran": ["/hq/technical/", "/hq/reference/", "/hq/reference/new/wage/"],
         "brokers_tehran": ["/hq/broker-affairs/", "/hq/reference/new/office_status/"],
         "dp_tehran": ["/hq/data-processing/"],
-        "hq_tehran": ["/hq/"],
+        "hq_tehran": ["/hq/", "/hq/reports/slips/", "/hq/reports/gate/", "/hq/reports/fees/"],
+        "head_2104": ["/hq/reports/demand/", "/hq/reports/credentials/"],
     }.items():
         page = staff_page(browser, live_server.url, username, width)
         for path in paths:

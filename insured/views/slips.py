@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger, selectors
+from insured.demand import gate_refusal_record
 from insured.forms import EndMonthForm
 from insured.models import Channel, Contract
 from insured.slip_documents import slip_context, slip_pdf_response
@@ -35,6 +36,8 @@ def quote(request: AuthenticatedRequest) -> HttpResponse:
     if contract is None:
         return render(request, "insured/slips/quote.html", {"blocked": NO_CONTRACT})
     offer = slip_offer(contract, channel=Channel.ONLINE)
+    if not offer.can_issue:
+        gate_refusal_record(contract=contract, channel=Channel.ONLINE)
     form = EndMonthForm(request.GET or None, months=offer.ends,
                         initial={"end": offer.end.as_int(), "request_key": uuid.uuid4().hex})
     if form.is_valid():

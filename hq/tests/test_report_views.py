@@ -1,0 +1,100 @@
+"""The report pages: chart, table and CSV, each scoped to what the reader may see; and the demand signal is
+recorded when a quote page turns someone away."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from conftest import make_branch, make_user
+from insured.models import Gate, GateRefusal
+from insured.tests.conftest import register
+from insured.tests.factories import AZAR_1405, pay_months
+from samt.jalali import JalaliMonth as M
+from samt.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def azar_1405():
+    with time_machine.travel(AZAR_1405, tick=False):
+        yield
+
+
+@pytest.mark.parametrize("slug", ["slips", "credentials", "gate", "demand", "fees"])
+def test_each_report_has_a_chart_a_table_and_a_csv(client_for, hq_user, branch_a, slug):
+    client = client_for(hq_user)
+    page = client.get(f"/hq/reports/{slug}/").content.decode()
+    assert "<svg" in page and 'data-testid="report-table"' in page
+    csv = client.get(f"/hq/reports/{slug}/", {"format": "csv", "month": "1405/09"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert csv.content.startswith("\ufeff".encode())
+    assert f"{slug}-140509.csv" in csv["Content-Disposition"]
+
+
+def test_an_unknown_report_is_404(client_for, hq_user):
+    assert client_for(hq_user).get("/hq/reports/nothing/").status_code == 404
+
+
+def test_a_branch_reads_its_own_branch_only(client_for, staff_a, branch_a, branch_b, other_province):
+    make_branch(other_province, "1101", "شعبه اصفهان")
+    client = client_for(staff_a)
+    page = client.get("/hq/reports/demand/").content.decode()
+    assert branch_a.name in page and branch_b.name not in page and "شعبه اصفهان" not in page
+    # Naming another branch in the filter shows nothing of it.
+    other = client.get("/hq/reports/demand/", {"branch": branch_b.code}).content.decode()
+    assert f"<td>{branch_b.name}</td>" not in other
+
+
+def test_an_insured_or_broker_cannot_read_reports(client_for, insured_user, broker_operator, clerk_a):
+    for user in (insured_user, broker_operator, clerk_a):
+        assert client_for(user).get("/hq/reports/slips/").status_code == 403
+
+
+def test_the_csv_has_ascii_figures_under_persian_headers(client_for, hq_user, staff_actor, branch_a):
+    contract = register(staff_actor, branch_a, first_month=M(1404, 1))
+    pay_months(contract, M(1404, 1), M(1405, 7))
+    text = client_for(hq_user).get("/hq/reports/gate/", {"format": "csv"}).content.decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.startswith("شعبه,همه,گردش حساب محاسبه‌نشده")
+    assert row == f"{branch_a.name},1,1,0,0,0,0,1"
+
+
+def test_an_online_refusal_is_recorded_once_a_day_with_its_gate(client_for, staff_actor, branch_a, insured_user):
+    contract = register(staff_actor, branch_a, first_month=M(1404, 1))
+    pay_months(contract, M(1404, 1), M(1405, 7))
+    contract.insured.user = insured_user
+    contract.insured.save(update_fields=["user"])
+    client = client_for(insured_user)
+    client.get("/me/quote/")
+    client.get("/me/quote/")
+    refusal = GateRefusal.objects.get()
+    assert (refusal.gate, refusal.channel, refusal.branch) == (Gate.STATEMENT, "online", branch_a)
+
+
+def test_a_lapsed_person_is_recorded_at_the_lapse_gate(client_for, staff_actor, branch_a, insured_user):
+    contract = register(staff_actor, branch_a)
+    pay_months(contract, M(1405, 1), M(1405, 3))
+    contract.insured.user = insured_user
+    contract.insured.save(update_fields=["user"])
+    client_for(insured_user).get("/me/quote/")
+    assert GateRefusal.objects.get().gate == Gate.LAPSED
+
+
+def test_the_demand_page_names_who_will_come(client_for, staff_actor, branch_a, insured_user, head_a):
+    contract = register(staff_actor, branch_a, first_month=M(1404, 1))
+    pay_months(contract, M(1404, 1), M(1405, 7))
+    contract.insured.user = insured_user
+    contract.insured.save(update_fields=["user"])
+    client_for(insured_user).get("/me/quote/")
+    page = client_for(head_a).get("/hq/reports/demand/").content.decode()
+    assert contract.insured.full_name in page
+    assert "گردش حساب سال گذشته" in page
+
+
+def test_a_national_reader_filters_by_province(client_for, branch_a, other_province):
+    make_branch(other_province, "1101", "شعبه اصفهان")
+    national = make_user("national", role=Role.HQ)
+    page = client_for(national).get("/hq/reports/slips/", {"province": other_province.pk}).content.decode()
+    assert "شعبه اصفهان" in page and f"<td>{branch_a.name}</td>" not in page
