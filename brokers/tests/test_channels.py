@@ -18,7 +18,8 @@ from samt.jalali import JalaliMonth as M
 pytestmark = pytest.mark.django_db
 
 # Where a channel may be named: the record of how one slip was issued, never a property of a person.
-CHANNEL_RECORDS = {("insured", "slip", "channel")}
+# Where something happened, never where a person must go: the slip's channel, and where a gate refused them.
+CHANNEL_RECORDS = {("insured", "slip", "channel"), ("insured", "gaterefusal", "channel")}
 PREFERENCE_WORDS = ("channel", "prefer")
 
 
