@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insured', '0006_public_code'),
+        ('insured', '0007_sms_reminders'),
         ('samt', '0008_sms_delivery_final'),
     ]
 
