@@ -1,6 +1,6 @@
 from django.urls import path
 
-from branches.views import branch, counter, credentials, registry
+from branches.views import branch, counter, credentials, lapse, registry
 
 app_name = "branches"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("<str:code>/insured/", registry.search, name="insured_search"),
     path("<str:code>/insured/new/", registry.register, name="insured_register"),
     path("<str:code>/insured/<int:pk>/", registry.person, name="insured_detail"),
+    # Lapse and return, objections (branches/views/lapse.py)
+    path("<str:code>/contracts/<str:number>/extension/", lapse.extension_request, name="extension_request"),
+    path("<str:code>/extensions/<int:pk>/decide/", lapse.extension_decide, name="extension_decide"),
+    path("<str:code>/contracts/<str:number>/renew/", lapse.contract_renew, name="contract_renew"),
+    path("<str:code>/objections/<int:pk>/answer/", lapse.objection_answer, name="objection_answer"),
     path("<str:code>/insured/<int:pk>/edit/", registry.person_edit, name="insured_edit"),
     path("<str:code>/insured/<int:pk>/dependants/", registry.dependant_add, name="dependant_add"),
     path("<str:code>/contracts/<str:number>/statements/<int:year>/", registry.statement, name="statement"),

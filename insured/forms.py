@@ -203,3 +203,16 @@ class VerifyForm(forms.Form):
 
     number = DocumentNumberField(label="شماره برگ پرداخت یا برگ بدهی")
     national_code = NationalCodeField(label="کد ملی بیمه‌شده")
+
+
+class ObjectionForm(forms.Form):
+    """«این درست نیست»: what the insured finds wrong in their statement, for the branch to answer."""
+
+    text = forms.CharField(
+        label="چه چیزی درست نیست؟", max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3,
+                                     "placeholder": "مثلاً: ماه مهر را پرداخت کرده‌ام ولی در گردش حساب نیست."}),
+    )
+
+    def clean_text(self) -> str:
+        return normalize(self.cleaned_data["text"])

@@ -203,3 +203,54 @@ def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: Jala
         open_debt = statement is not None and statement.debt_slips.filter(status=DebtSlipStatus.ISSUED).exists()
         rules.check_statement_gate(year=previous, status=statement.status if statement else None, branch=branch,
                                    open_debt_slip=open_debt)
+
+
+# One status for the person's home page ---------------------------------------------------------------------
+
+ACTIVE, WAITING, LAPSED, SEE_BRANCH = "active", "waiting", "lapsed", "see_branch"
+STATUS_LABELS = {
+    ACTIVE: "فعال",
+    WAITING: "فعال، در انتظار تسویه گردش حساب سال گذشته",
+    LAPSED: "باطل‌شده به دلیل عدم پرداخت",
+    SEE_BRANCH: "فعال، نیازمند مراجعه به شعبه",
+}
+WAY_BACK_EXTENSION = ("راه بازگشت: هنوز چهار ماه نگذشته است و شعبه می‌تواند یک بار مهلت چهارماهه بدهد (با تأیید "
+                      "رئیس شعبه). با کارت ملی به {branch} بروید؛ پس از آن همین‌جا برگ ماه‌های مانده را صادر کنید.")
+WAY_BACK_NEW_CONTRACT = ("راه بازگشت: قرارداد تازه در {branch}. سابقه، ماه‌های پرداخت‌شده و همین نام کاربری شما "
+                         "می‌ماند. کارت ملی خود را همراه داشته باشید.")
+
+
+@dataclass(frozen=True)
+class HomeStatus:
+    key: str
+    way_back: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.key]
+
+
+def home_status(standing: Standing | None, lapsed_contract: Contract | None = None) -> HomeStatus:
+    """Active, waiting for the gate, or lapsed with the way back: one answer, so the page never says "active"
+    above "your contract is void"."""
+    if standing is None:
+        if lapsed_contract is None:
+            return HomeStatus(SEE_BRANCH)
+        return HomeStatus(LAPSED, WAY_BACK_NEW_CONTRACT.format(branch=branch_label(lapsed_contract)))
+    if standing.can_issue:
+        return HomeStatus(ACTIVE)
+    contract = standing.contract
+    if contract.status != ContractStatus.ACTIVE or rules.is_lapsed(
+            standing.first_unpaid, standing.current, extended=contract.lapse_extension_used):
+        extension = not contract.lapse_extension_used and rules.extension_would_help(standing.first_unpaid,
+                                                                                     standing.current)
+        way = WAY_BACK_EXTENSION if extension else WAY_BACK_NEW_CONTRACT
+        return HomeStatus(LAPSED, way.format(branch=branch_label(contract)))
+    return HomeStatus(SEE_BRANCH if standing.sends_to_branch else WAITING)
+
+
+def lapsed_contract(insured_id: int) -> Contract | None:
+    """The latest contract that ended by lapse and was not yet replaced, when no contract is active."""
+    return (Contract.objects.select_related("insured__branch")
+            .filter(insured_id=insured_id, status=ContractStatus.LAPSED, replaced_by__isnull=True)
+            .order_by("-created_at").first())

@@ -302,6 +302,11 @@ class AccountStatement(models.Model):
     def __str__(self) -> str:
         return f"گردش حساب {self.year} — {self.contract.number}"
 
+    @property
+    def credit(self) -> int:
+        """What the branch owes back (a negative balance), as a positive amount."""
+        return max(-self.balance, 0)
+
 
 class StatementLine(models.Model):
     statement = models.ForeignKey(AccountStatement, on_delete=models.CASCADE, related_name="lines")
@@ -321,6 +326,10 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.month}"
+
+    @property
+    def credit(self) -> int:
+        return max(-self.difference, 0)
 
     @property
     def slip_label(self) -> str:

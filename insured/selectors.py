@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from insured.models import PUBLIC_CODE_LENGTH, DebtSlip, InsuredPerson, Slip
+from insured.models import (
+    PUBLIC_CODE_LENGTH,
+    AccountStatement,
+    DebtSlip,
+    ExtensionStatus,
+    InsuredPerson,
+    LapseExtension,
+    ObjectionStatus,
+    Slip,
+    StatementObjection,
+    StatementStatus,
+)
 from samt.models import User
 
 
@@ -53,3 +64,36 @@ def payable_get_by_public_code(*, code: str) -> Slip | DebtSlip | None:
     if not code or len(code) > PUBLIC_CODE_LENGTH:
         return None
     return slip_get_by_public_code(code=code) or debt_slip_get_by_public_code(code=code)
+
+
+# Yearly statements and objections ----------------------------------------------------------------------------
+
+
+def statements_for_user(user: User) -> QuerySet[AccountStatement]:
+    """The statements the person may read: issued or settled ones (a computed one may still change)."""
+    return (AccountStatement.objects.filter(contract__insured__user=user)
+            .exclude(status=StatementStatus.COMPUTED).select_related("contract").order_by("-year", "-pk"))
+
+
+def statement_for_user_or_404(user: User, contract_number: str, year: int) -> AccountStatement:
+    statement = statements_for_user(user).filter(contract__number=contract_number, year=year).first()
+    if statement is None:
+        raise Http404
+    return statement
+
+
+def objections_needing_a_person(*, branch_ids: list[int] | None = None,
+                                province_id: int | None = None) -> QuerySet[StatementObjection]:
+    """Open objections to statements, oldest first: a branch's work list, and HQ's "needs a person" list."""
+    found = StatementObjection.objects.filter(status=ObjectionStatus.OPEN)
+    if branch_ids is not None:
+        found = found.filter(branch_id__in=branch_ids)
+    if province_id is not None:
+        found = found.filter(branch__province_id=province_id)
+    return found.select_related("statement__contract__insured", "branch").order_by("created_at", "pk")
+
+
+def extensions_waiting(*, branch_id: int) -> QuerySet[LapseExtension]:
+    """Extensions staff prepared that wait for the branch head's decision."""
+    return (LapseExtension.objects.filter(status=ExtensionStatus.REQUESTED, contract__insured__branch_id=branch_id)
+            .select_related("contract__insured", "requested_by").order_by("requested_at"))

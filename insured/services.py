@@ -18,7 +18,9 @@ from insured.models import (
     DebtSlipStatus,
     Dependant,
     InsuredPerson,
+    ObjectionStatus,
     StatementLine,
+    StatementObjection,
     StatementStatus,
 )
 from insured.slip_documents import pay_link
@@ -43,6 +45,12 @@ STATEMENT_NOT_ISSUED = "گردش حساب هنوز صادر نشده است؛ ن
 NO_DEBT = "این گردش حساب بدهی ندارد و برگ بدهی لازم نیست."
 DEBT_SLIP_NOT_OPEN = "این برگ بدهی باز نیست و پرداخت آن ثبت نمی‌شود."
 RECEIPT_USED = "این شماره رسید پیش‌تر برای پرداخت دیگری ثبت شده است."
+OBJECTION_NOT_YOURS = "این گردش حساب از آنِ شما نیست."
+OBJECTION_NOT_ISSUED = "گردش حساب هنوز صادر نشده است؛ پس از صدور می‌توانید به آن اعتراض کنید."
+OBJECTION_EMPTY = "بنویسید کدام ردیف یا مبلغ درست نیست تا شعبه بتواند بررسی کند."
+OBJECTION_OPEN = "اعتراض پیشین شما به این گردش حساب هنوز در دست بررسی شعبه است."
+OBJECTION_ANSWERED = "به این اعتراض پیش‌تر پاسخ داده شده است."
+OBJECTION_OTHER_BRANCH = "این اعتراض از شعبه دیگری است."
 
 
 @dataclass(frozen=True)
@@ -253,4 +261,45 @@ def debt_slip_mark_paid(*, actor: Actor, debt_slip: DebtSlip, reference: str, pa
     # Paid online or recorded at the counter, the person hears once that the gate is open again (clause 6).
     sms_queue(to=statement.contract.insured.mobile, event=f"gate.open:{statement.pk}",
               text=sms_texts.gate_open(year=statement.year))
+    return locked
+
+
+# Objections: «این درست نیست» ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def objection_record(*, actor: Actor, statement: AccountStatement, text: str) -> StatementObjection:
+    """The insured disputes an issued statement; it lands on their branch's work list."""
+    locked = AccountStatement.objects.select_for_update().select_related("contract__insured").get(pk=statement.pk)
+    insured = locked.contract.insured
+    if actor.user is None or insured.user_id != actor.user.pk:
+        raise DomainError(OBJECTION_NOT_YOURS)
+    if locked.status == StatementStatus.COMPUTED:
+        raise DomainError(OBJECTION_NOT_ISSUED)
+    if not text.strip():
+        raise DomainError(OBJECTION_EMPTY)
+    if locked.objections.filter(status=ObjectionStatus.OPEN).exists():
+        raise DomainError(OBJECTION_OPEN)
+    objection = StatementObjection.objects.create(statement=locked, branch_id=insured.branch_id, text=text.strip(),
+                                                  created_by=actor.user)
+    audit_record(actor=actor, action="statement.objected", subject=locked,
+                 after={"year": locked.year, "text": objection.text, "branch_id": insured.branch_id})
+    return objection
+
+
+@transaction.atomic
+def objection_answer(*, actor: Actor, objection: StatementObjection, answer: str) -> StatementObjection:
+    """The branch's answer, which the insured reads beside their statement."""
+    locked = StatementObjection.objects.select_for_update().get(pk=objection.pk)
+    if actor.branch_id != locked.branch_id:
+        raise DomainError(OBJECTION_OTHER_BRANCH)
+    if locked.status != ObjectionStatus.OPEN:
+        raise DomainError(OBJECTION_ANSWERED)
+    if not answer.strip():
+        raise DomainError(OBJECTION_EMPTY)
+    locked.status, locked.answer = ObjectionStatus.ANSWERED, answer.strip()
+    locked.answered_by, locked.answered_at = actor.user, timezone.now()
+    locked.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    audit_record(actor=actor, action="statement.objection_answered", subject=locked.statement,
+                 after={"answer": locked.answer})
     return locked

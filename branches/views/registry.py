@@ -30,13 +30,14 @@ from branches.forms.registry import (
     RegisterForm,
     SearchForm,
 )
-from insured import ledger, services
+from insured import ledger, rules, services
 from insured.models import (
     AccountStatement,
     Contract,
     ContractStatus,
     DebtSlip,
     DebtSlipStatus,
+    ExtensionStatus,
     InsuredPerson,
     StatementStatus,
 )
@@ -235,9 +236,27 @@ def _person_page(request: AuthenticatedRequest, branch: Branch, insured: Insured
     }
     if contract is not None:
         timeline = ledger_timeline(contract, current)
-        context.update(standing=ledger.standing(contract, current), timeline=timeline, month_names=MONTH_NAMES,
-                       paid_months=[cell.covered for row in timeline for cell in row.cells if cell.covered])
+        standing = ledger.standing(contract, current)
+        context.update(standing=standing, timeline=timeline, month_names=MONTH_NAMES,
+                       paid_months=[cell.covered for row in timeline for cell in row.cells if cell.covered],
+                       **_lapse_context(request.user, contract, standing))
     return render(request, "branches/registry/person.html", context)
+
+
+def _lapse_context(user: User, contract: Contract, standing: ledger.Standing) -> dict[str, object]:
+    """What the lapse-and-return box offers: the extension while it can still save the contract, the head's
+    decision on a prepared one, a new contract once the old one is beyond saving."""
+    lapsed = contract.status == ContractStatus.LAPSED or rules.is_lapsed(
+        standing.first_unpaid, standing.current, extended=contract.lapse_extension_used)
+    pending = contract.extensions.filter(status=ExtensionStatus.REQUESTED).select_related("requested_by").first()
+    can_extend = (contract.status == ContractStatus.ACTIVE and not contract.lapse_extension_used and pending is None
+                  and rules.extension_would_help(standing.first_unpaid, standing.current))
+    return {
+        "lapsed": lapsed, "pending_extension": pending, "can_extend": can_extend,
+        "can_decide": pending is not None and user.role == Role.BRANCH_HEAD and pending.requested_by_id != user.pk,
+        "can_renew": lapsed and not can_extend and pending is None and not hasattr(contract, "replaced_by"),
+        "extensions": contract.extensions.select_related("requested_by", "decided_by").order_by("requested_at"),
+    }
 
 
 @role_required(*REGISTRY_VIEWERS)
@@ -280,6 +299,7 @@ def statement(request: AuthenticatedRequest, code: str, number: str, year: int) 
             debt_slips=found.debt_slips.order_by("-issued_at"),
             open_slip=found.debt_slips.filter(status=DebtSlipStatus.ISSUED).first(),
             paid_slip=found.debt_slips.filter(status=DebtSlipStatus.PAID).first(),
+            objections=found.objections.select_related("created_by", "answered_by").order_by("created_at"),
         )
     return render(request, "branches/registry/statement.html", context)
 

@@ -21,11 +21,14 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     person = InsuredPerson.objects.filter(user=request.user).select_related("branch").first()
     contract = ledger.active_contract(person.pk) if person else None
     standing = ledger.standing(contract, JalaliMonth.current()) if contract else None
+    ended = ledger.lapsed_contract(person.pk) if person and contract is None else None
     # 1.5 times the minimum wage reads "۱٫۵" with the Persian decimal separator.
     ratio = f"{contract.wage_ratio.normalize():f}".replace(".", "٫") if contract else ""
     context = {
         "person": person, "contract": contract, "standing": standing, "wage_ratio": ratio,
         "open_slip": _open_slip(contract), "open_debt_slips": _open_debt_slips(person),
+        "status": ledger.home_status(standing, ended), "ended_contract": ended,
+        "has_statements": person is not None and person.contracts.filter(statements__isnull=False).exists(),
     }
     return render(request, "insured/home.html", context)
 
@@ -59,4 +62,4 @@ def _open_debt_slips(person: InsuredPerson | None) -> list[DebtSlip]:
     if person is None:
         return []
     return list(DebtSlip.objects.filter(statement__contract__insured=person, status=DebtSlipStatus.ISSUED)
-                .select_related("statement"))
+                .select_related("statement__contract"))
