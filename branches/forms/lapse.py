@@ -55,7 +55,7 @@ class NewContractForm(forms.Form):
         return month
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("rate_code") == RateCode.VOLUNTARY and data.get("treatment"):
             self.add_error("treatment", TREATMENT_VOLUNTARY)
         return data

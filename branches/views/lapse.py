@@ -5,7 +5,7 @@ Objections to statements are answered here too. Every change goes through insure
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from branches.forms.lapse import DecisionForm, NewContractForm, ReasonForm
 from branches.views.registry import REGISTRY_EDITORS, _attempt, _contract_or_404
 from insured import lapse, ledger, rules, services
 from insured.models import ContractStatus, LapseExtension, StatementObjection
-from samt.access import branch_for_user_or_404, get_scoped_or_404, role_required
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.formatting import fa_digits as fa
 from samt.jalali import JalaliMonth
 from samt.models import Role
@@ -32,7 +32,7 @@ def _to_person(contract_insured_pk: int, code: str) -> HttpResponse:
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def extension_request(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def extension_request(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     contract = _contract_or_404(request.user, branch, number)
     form = ReasonForm(request.POST)
@@ -45,7 +45,7 @@ def extension_request(request: HttpRequest, code: str, number: str) -> HttpRespo
 
 @role_required(Role.BRANCH_HEAD)
 @require_POST
-def extension_decide(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def extension_decide(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     extension = get_scoped_or_404(LapseExtension.objects.select_related("contract__insured__branch"), request.user,
                                   branch_path="contract__insured__branch", pk=pk, contract__insured__branch=branch)
@@ -62,7 +62,7 @@ def extension_decide(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 @role_required(*REGISTRY_EDITORS)
-def contract_renew(request: HttpRequest, code: str, number: str) -> HttpResponse:
+def contract_renew(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     old = _contract_or_404(request.user, branch, number)
     current = JalaliMonth.current()
@@ -83,7 +83,7 @@ def contract_renew(request: HttpRequest, code: str, number: str) -> HttpResponse
 
 @role_required(*REGISTRY_EDITORS)
 @require_POST
-def objection_answer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def objection_answer(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     objection = get_scoped_or_404(StatementObjection.objects.select_related("statement__contract"), request.user,
                                   branch_path="branch", pk=pk, branch=branch)

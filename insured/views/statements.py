@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from insured import selectors, services
 from insured.forms import ObjectionForm
 from insured.models import AccountStatement, DebtSlipStatus
-from samt.access import role_required
+from samt.access import AuthenticatedRequest, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import Role
@@ -20,7 +20,7 @@ OBJECTION_RECORDED = "اعتراض شما ثبت شد و در فهرست کار�
 
 
 @role_required(Role.INSURED)
-def statement_list(request: HttpRequest) -> HttpResponse:
+def statement_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "insured/statements/list.html",
                   {"statements": selectors.statements_for_user(request.user)})
 
@@ -36,13 +36,13 @@ def _page(request: HttpRequest, statement: AccountStatement, form: ObjectionForm
 
 
 @role_required(Role.INSURED)
-def statement_detail(request: HttpRequest, number: str, year: int) -> HttpResponse:
+def statement_detail(request: AuthenticatedRequest, number: str, year: int) -> HttpResponse:
     return _page(request, selectors.statement_for_user_or_404(request.user, number, year))
 
 
 @require_POST
 @role_required(Role.INSURED)
-def statement_object(request: HttpRequest, number: str, year: int) -> HttpResponse:
+def statement_object(request: AuthenticatedRequest, number: str, year: int) -> HttpResponse:
     statement = selectors.statement_for_user_or_404(request.user, number, year)
     form = ObjectionForm(request.POST)
     if not form.is_valid():
