@@ -351,19 +351,18 @@ def request_allocate(*, actor: Actor, request: CredentialRequest) -> Allocation:
     to a hash of the password hash, so a re-issue logs out whoever was using the lost password.
     """
     password = generate_password()
-    first_letter: list[bool] = []
 
     def allocate(locked: CredentialRequest) -> dict[str, object]:
-        first_letter.append(locked.status == S.APPROVED)
         user, created = _account_with_password(actor, locked.insured_id, password)
         locked.username = user.username
         locked.issued_by = actor.user
         locked.issued_at = timezone.now()
+        if locked.status == S.APPROVED:
+            # The first letter is news for the insured; a re-issue for a lost one is handed over at the counter.
+            _announce_letter(locked)
         return {"username": user.username, "account": "created" if created else "password_replaced"}
 
     locked = _transition(request, actor=actor, to=S.ISSUED, apply=allocate)
-    if first_letter[0]:
-        _announce_letter(locked)
     return Allocation(request=locked, username=locked.username, password=password)
 
 

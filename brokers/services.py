@@ -258,7 +258,7 @@ def contract_of(walk_in: WalkInSession) -> Contract:
 
 
 @transaction.atomic
-def broker_issue_slip(*, actor: Actor, walk_in: WalkInSession, end_month: JalaliMonth, request_key: str = "",
+def walk_in_slip_issue(*, actor: Actor, walk_in: WalkInSession, end_month: JalaliMonth, request_key: str = "",
                       now: datetime | None = None) -> FeeRecord:
     """Issue the walk-in's slip through insured.slips.slip_issue (the one issuing service: the statement gate
     and lapse bind here as online) and record the approved fee for it, all in one transaction.

@@ -20,7 +20,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.actors import Actor
@@ -94,6 +94,21 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("samt:home")
 
 
+ENROL_KEY = "samt_otp_enrol_key"
+
+
+def _enrolling_device(request: AuthenticatedRequest) -> TOTPDevice:
+    """The device being enrolled: the unconfirmed one a wrong code left behind, else one not yet saved whose key
+    waits in the session. Showing the QR code writes no device; the first code typed (right or wrong) saves it."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is not None:
+        return device
+    key = request.session.get(ENROL_KEY)
+    if key is None:
+        key = request.session[ENROL_KEY] = default_key()
+    return TOTPDevice(user=request.user, name="authenticator", confirmed=False, key=key)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_enrol(request: AuthenticatedRequest) -> HttpResponse:
@@ -101,7 +116,7 @@ def otp_enrol(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect(f"{reverse('samt:otp_verify')}?next={_safe_next(request)}")
-    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "authenticator"})
+    device = _enrolling_device(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -110,6 +125,7 @@ def otp_enrol(request: AuthenticatedRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
                 audit_record(actor=Actor.from_request(request), action="auth.otp_enrolled", subject=user)
             otp_login(request, device)
+            request.session.pop(ENROL_KEY, None)
             messages.success(request, "تأیید دومرحله‌ای فعال شد.")
             return redirect(_safe_next(request))
         form.add_error("token", TOKEN_INVALID)

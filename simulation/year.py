@@ -150,7 +150,7 @@ class Year:
             walk_in = broker.walk_in_start(actor=operator, national_code=contract.insured.national_code,
                                            insurance_number=contract.insured.insurance_number)
             broker.presence_card_check(actor=operator, walk_in=walk_in, card_serial=f"SIM{person.index}")
-            return broker.broker_issue_slip(actor=operator, walk_in=walk_in, end_month=current).slip
+            return broker.walk_in_slip_issue(actor=operator, walk_in=walk_in, end_month=current).slip
         if person.profile == Profile.COUNTER:
             staff = self.world.staff[contract.insured.branch_id]
             return slip_issue(actor=staff, contract=contract, end_month=current, channel=Channel.BRANCH)

@@ -16,7 +16,7 @@ import time_machine
 from django.urls import NoReverseMatch, reverse
 
 from brokers.models import FaultCase, FeeRecord
-from brokers.services import broker_issue_slip
+from brokers.services import walk_in_slip_issue
 from brokers.tests.conftest import present_walk_in
 from conftest import PASSWORD, add_totp, current_code
 from insured.models import Slip, SlipStatus
@@ -163,7 +163,7 @@ def test_an_operator_serves_a_walk_in_from_lookup_to_payment(page, browser, live
 def test_hq_reports_records_a_case_and_suspends_and_the_operator_is_refused(page, browser, live_server, hq_user,
                                                                           broker_operator, office, person, tariff):
     walk_in = present_walk_in(broker_operator, person)
-    fee = broker_issue_slip(actor=Actor.for_user(broker_operator), walk_in=walk_in, end_month=M(1405, 9))
+    fee = walk_in_slip_issue(actor=Actor.for_user(broker_operator), walk_in=walk_in, end_month=M(1405, 9))
     sign_in(page, live_server, hq_user)
     page.goto(f"{live_server.url}/broker/reports/")
     assert "۴۵۰٬۰۰۰" in page.inner_text("main")

@@ -27,7 +27,7 @@ def hq_client(client_for, hq_user):
 
 @pytest.fixture
 def issued(tariff, broker_operator, person):
-    return services.broker_issue_slip(actor=Actor.for_user(broker_operator),
+    return services.walk_in_slip_issue(actor=Actor.for_user(broker_operator),
                                       walk_in=present_walk_in(broker_operator, person), end_month=M(1405, 9))
 
 
@@ -56,7 +56,7 @@ def test_the_case_page_lists_the_operators_events_with_their_slips(hq_client, of
 
 
 def test_a_slip_of_another_office_cannot_be_named_in_a_case(hq_client, office, tariff, operator_b, person):
-    elsewhere = services.broker_issue_slip(actor=Actor.for_user(operator_b),
+    elsewhere = services.walk_in_slip_issue(actor=Actor.for_user(operator_b),
                                            walk_in=present_walk_in(operator_b, person), end_month=M(1405, 9))
     body = record(hq_client, office, slip_numbers=elsewhere.slip.number).content.decode()
     assert "این برگ‌ها را این کارگزاری صادر نکرده است" in body
@@ -138,7 +138,7 @@ class TestASuspendedOffice:
     def test_every_broker_page_refuses_its_operators_in_persian(self, client_for, broker_operator, office, tariff,
                                                                  person, status):
         walk_in = present_walk_in(broker_operator, person)
-        fee = services.broker_issue_slip(actor=Actor.for_user(broker_operator), walk_in=walk_in,
+        fee = services.walk_in_slip_issue(actor=Actor.for_user(broker_operator), walk_in=walk_in,
                                          end_month=M(1405, 9))
         office.status = status
         office.save(update_fields=["status"])
@@ -174,7 +174,7 @@ class TestASuspendedOffice:
             services.walk_in_start(actor=actor, national_code=person.national_code,
                                    insurance_number=person.insurance_number)
         with pytest.raises(DomainError, match="«تعلیق»"):
-            services.broker_issue_slip(actor=actor, walk_in=present_walk_in(broker_operator, person),
+            services.walk_in_slip_issue(actor=actor, walk_in=present_walk_in(broker_operator, person),
                                        end_month=M(1405, 9))
 
     def test_hq_still_sees_the_office_and_its_slips(self, client_for, hq_user, suspended):

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fee(tariff, broker_operator, person):
-    return services.broker_issue_slip(actor=Actor.for_user(broker_operator),
+    return services.walk_in_slip_issue(actor=Actor.for_user(broker_operator),
                                       walk_in=present_walk_in(broker_operator, person), end_month=M(1405, 9))
 
 

@@ -37,7 +37,7 @@ AZAR = M(1405, 9)
 
 
 def issue(operator, walk_in, end=AZAR, key="", **kwargs) -> FeeRecord:
-    return services.broker_issue_slip(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end,
+    return services.walk_in_slip_issue(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end,
                                       request_key=key, **kwargs)
 
 

@@ -28,7 +28,7 @@ def test_a_double_submitted_issue_form_records_one_slip_and_one_fee(tariff, brok
     walk_in = present_walk_in(broker_operator, person)
 
     def submit():
-        return services.broker_issue_slip(actor=Actor.for_user(broker_operator), walk_in=walk_in,
+        return services.walk_in_slip_issue(actor=Actor.for_user(broker_operator), walk_in=walk_in,
                                           end_month=M(1405, 9), request_key="one-form")
 
     first, second = at_once(submit, submit)

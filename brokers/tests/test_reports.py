@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def serve(operator, contract, end, method=PresenceMethod.SMS_CODE):
     walk_in = present_walk_in(operator, contract.insured, method=method)
-    return services.broker_issue_slip(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end)
+    return services.walk_in_slip_issue(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def issued_by_b(tariff, operator_b, person):
     """A slip, its fee and its walk-in, all at the other office (1002)."""
     walk_in = present_walk_in(operator_b, person)
-    fee = services.broker_issue_slip(actor=Actor.for_user(operator_b), walk_in=walk_in, end_month=M(1405, 9))
+    fee = services.walk_in_slip_issue(actor=Actor.for_user(operator_b), walk_in=walk_in, end_month=M(1405, 9))
     return fee
 
 
@@ -48,7 +48,7 @@ def test_the_issuing_office_reaches_them(client_for, operator_b, issued_by_b):
 def test_a_colleague_in_the_same_office_sees_the_slip_but_not_the_walk_in(client_for, tariff, broker_operator,
                                                                           second_operator, person):
     walk_in = present_walk_in(broker_operator, person)
-    fee = services.broker_issue_slip(actor=Actor.for_user(broker_operator), walk_in=walk_in, end_month=M(1405, 9))
+    fee = services.walk_in_slip_issue(actor=Actor.for_user(broker_operator), walk_in=walk_in, end_month=M(1405, 9))
     client = client_for(second_operator)
     assert client.get(f"/broker/slips/{fee.slip.number}/").status_code == 200
     assert client.get(f"/broker/walk-in/{walk_in.key}/quote/").status_code == 404
@@ -71,7 +71,7 @@ def test_the_slip_list_shows_only_the_offices_own(client_for, tariff, broker_ope
                                                   branch_a):
     mine = make_contract(staff_a, branch_a, serial=4440001)
     pay_months(mine, M(1405, 1), M(1405, 6))
-    own = services.broker_issue_slip(actor=Actor.for_user(broker_operator),
+    own = services.walk_in_slip_issue(actor=Actor.for_user(broker_operator),
                                      walk_in=present_walk_in(broker_operator, mine.insured), end_month=M(1405, 7))
     page = client_for(broker_operator).get("/broker/slips/").context["page"]
     assert [slip.number for slip in page] == [own.slip.number]

@@ -160,7 +160,7 @@ def issue(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("brokers:quote", key=key)
     try:
-        fee = services.broker_issue_slip(actor=Actor.from_request(request), walk_in=walk_in,
+        fee = services.walk_in_slip_issue(actor=Actor.from_request(request), walk_in=walk_in,
                                          end_month=form.cleaned_data["end"],
                                          request_key=form.cleaned_data["request_key"])
     except DomainError as refusal:

@@ -166,3 +166,14 @@ def test_unconfirmed_devices_do_not_count(client, staff_a):
     TOTPDevice.objects.create(user=staff_a, name="half", confirmed=False)
     login(client, "staff_a")
     assert client.get("/branch/2104/").headers["Location"].startswith("/otp/enrol/")
+
+
+def test_the_enrol_page_writes_no_device_until_a_code_is_typed(client, staff_a):
+    login(client, "staff_a")
+    first = client.get("/otp/enrol/").context["secret"]
+    assert client.get("/otp/enrol/").context["secret"] == first  # the same QR code on every visit
+    assert not TOTPDevice.objects.filter(user=staff_a).exists()
+    client.post("/otp/enrol/", {"token": "000000"})
+    [device] = TOTPDevice.objects.filter(user=staff_a)
+    assert not device.confirmed
+    assert base64.b32encode(device.bin_key).decode() == first
