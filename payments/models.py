@@ -34,9 +34,9 @@ CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
 
 
 class PaymentAttempt(models.Model):
-    order_id = models.CharField("شماره سفارش", max_length=20, unique=True)
-    # Keys the result page, so a payer who returns after their session ended still sees their outcome,
-    # while sequential order numbers reveal nobody else's.
+    order_id = models.CharField("شماره سفارش (ResNum)", max_length=20, unique=True)
+    # Keys the result page and the receipt; who may open them is decided by payments.selectors (the browser
+    # that started it, the owner, staff in scope), never by knowing this key or the order number.
     public_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     psp = models.CharField("درگاه", max_length=16)
     terminal_id = models.CharField("پایانه", max_length=32)

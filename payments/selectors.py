@@ -1,4 +1,5 @@
-"""What HQ reads about card payments: per PSP and day, attempts, successes, failures by reason, and amounts."""
+"""Reads about card payments: who may open one payment's outcome, and what HQ reads per PSP and day (attempts,
+successes, failures by reason, and amounts)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest
 
 from payments.gateways.registry import psp_labels
 from payments.models import PaymentAttempt, PaymentEvent, State
-from samt.access import visible_branches
+from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
 from samt.models import User
 
@@ -89,3 +91,43 @@ def gateway_days(attempts: QuerySet[PaymentAttempt], first: date, last: date) ->
     for key, count in took_over.items():
         row(*key).failovers = count
     return sorted(rows.values(), key=lambda line: (-line.day.toordinal(), line.psp, line.terminal_id))
+
+
+# Who may read one payment's outcome: the browser that started it, the insured who owns what it paid, and staff
+# whose scope covers it. Everyone else gets the page an unknown order gets, so a leaked or guessed address reveals
+# nobody's name, national code, amount or months.
+
+# The session remembers the attempts its browser started, so a payer without an account (or whose login ended
+# while at the bank) still sees their own outcome. Bounded: a session is not a log.
+SESSION_KEY = "samt_payments_started"
+SESSION_KEPT = 20
+
+
+def payment_session_bind(request: HttpRequest, attempt: PaymentAttempt) -> None:
+    started = [key for key in request.session.get(SESSION_KEY, []) if key != str(attempt.public_key)]
+    request.session[SESSION_KEY] = [*started, str(attempt.public_key)][-SESSION_KEPT:]
+
+
+def payment_get_for_viewer(request: HttpRequest, public_key: object) -> PaymentAttempt:
+    """The attempt behind `public_key` if this request may read it, else Http404."""
+    attempt = (PaymentAttempt.objects
+               .select_related("slip__contract__insured", "slip__office",
+                               "debt_slip__statement__contract__insured").filter(public_key=public_key).first())
+    if attempt is None or not payment_viewable(request, attempt):
+        raise Http404
+    return attempt
+
+
+def payment_viewable(request: HttpRequest, attempt: PaymentAttempt) -> bool:
+    if str(attempt.public_key) in request.session.get(SESSION_KEY, []):
+        return True
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    insured = (attempt.slip.contract.insured if attempt.slip_id else attempt.debt_slip.statement.contract.insured)
+    if insured.user_id == user.pk:
+        return True
+    if visible_branches(user).filter(pk=insured.branch_id).exists():
+        return True
+    offices = {attempt.office_id, attempt.slip.office_id if attempt.slip_id else None} - {None}
+    return bool(offices) and visible_offices(user).filter(pk__in=offices).exists()

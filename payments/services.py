@@ -12,6 +12,7 @@ Locks are always taken attempt first, then slip, so two drivers can never wait o
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +49,6 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
-from samt.numbering import document_number
 from samt.sms import sms_queue
 
 # payments.md §9, plus CHECKING -> REDIRECTED for "the payer is still on the card page, ask again later".
@@ -178,6 +178,13 @@ def _refused(attempt: PaymentAttempt, reason: str) -> PaymentAttempt:
     return failed
 
 
+def new_order_id() -> str:
+    """Our order number (SEP's ResNum, Mellat's orderId): 18 random digits. The payer's browser and the PSP see
+    it, so it must not lead from one payment to the next as a counter would; digits only and below 2^63 because
+    some PSPs take it as a long. 60 random bits make a collision (refused by the unique index) vanishingly rare."""
+    return str(10**17 + secrets.randbelow(9 * 10**17))
+
+
 @transaction.atomic
 def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGateway) -> PaymentAttempt:
     # One name per type: the row a Slip payment locks is not the row a DebtSlip payment locks.
@@ -194,7 +201,7 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
             raise DomainError(text.SLIP_NOT_PAYABLE)
         locked, amount, target = debt_slip, debt_slip.amount, {"debt_slip": debt_slip}
     attempt = PaymentAttempt.objects.create(
-        order_id=document_number("9", "payment_order", width=9), psp=gateway.name,
+        order_id=new_order_id(), psp=gateway.name,
         terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
         **target,
     )

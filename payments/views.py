@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from payments.forms import GatewayReportForm, jalali_text
 from payments.gateways.base import GatewayError
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
+from payments.selectors import payment_get_for_viewer, payment_session_bind
 from payments.services import gateway_for, payment_drive, payment_record_hint, payment_start, record_event
 from samt.access import AuthenticatedRequest, get_scoped_or_404, role_required
 from samt.actors import Actor
@@ -30,6 +31,7 @@ from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.models import OfficeStatus, Role
 from samt.persian import to_persian_digits
+from samt.throttle import TOO_MANY, request_allowed
 
 PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
                   State.REVERSE_PENDING}
@@ -47,6 +49,7 @@ def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str, *, actor
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect(back)
+    payment_session_bind(request, started.attempt)
     if started.redirect is None:
         messages.error(request, started.attempt.failure_reason)
         return redirect(back)
@@ -93,24 +96,27 @@ def broker_slip_url(number: str) -> str:
 # The PSP sends the browser back here. Not a form of ours, so there is no CSRF token to check; this view is on
 # the CSRF allow-list (payments/tests/test_csrf_allow_list.py), and nothing it receives is trusted: it only
 # tells us which attempt to ask the PSP about, and that attempt is named by our own order number in the path.
+# A callback that does not carry the token the PSP gave this very order is not the PSP's: it drives nothing,
+# reveals nothing (the unknown-order page), and a GET from it writes nothing (a POST leaves one bounded event,
+# kept as evidence of a forgery). Every call counts against the caller's address.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest, order_id: str) -> HttpResponse:
-    attempt = get_object_or_404(PaymentAttempt, order_id=order_id)
+    if not request_allowed(request, "payment_callback"):
+        return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
+    attempt = get_object_or_404(PaymentAttempt, order_id=order_id[:20])
     fields = {**request.GET.dict(), **request.POST.dict()}
-    # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
-    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method or "", {"fields": callback_record(fields)})
     try:
         hint = gateway_for(attempt).parse_callback(fields)
-    except GatewayError as error:
-        # Junk or no keys (a forger, a truncated redirect): our own token is all we need to ask the PSP.
-        record_event(attempt, PaymentEvent.Kind.CALLBACK, "unreadable", {"message": error.message})
-    else:
-        if hint.token and hint.token != attempt.token:
-            # A callback naming another token is someone else's payment or a forgery: look at ours only.
-            record_event(attempt, PaymentEvent.Kind.CALLBACK, "token_mismatch", {"token": hint.token})
-        else:
-            payment_record_hint(attempt, hint)
+    except GatewayError:
+        hint = None
+    if hint is None or not attempt.token or hint.token != attempt.token:
+        if request.method == "POST":
+            record_event(attempt, PaymentEvent.Kind.CALLBACK, "foreign", {"fields": callback_record(fields)})
+        raise Http404
+    # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
+    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method or "", {"fields": callback_record(fields)})
+    payment_record_hint(attempt, hint)
     payment_drive(attempt)
     return redirect("payments:result", public_key=attempt.public_key, permanent=False)
 
@@ -134,7 +140,9 @@ def _masked(found: re.Match[str]) -> str:
 
 
 def result(request: HttpRequest, public_key: str) -> HttpResponse:
-    attempt = get_object_or_404(PaymentAttempt.objects.select_related("slip", "debt_slip"), public_key=public_key)
+    if not request_allowed(request, "payment_result"):
+        return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
+    attempt = payment_get_for_viewer(request, public_key)
     context: dict[str, object] = {"attempt": attempt, "pending": attempt.state in PENDING_STATES,
                                   "pending_text": text.PENDING}
     if attempt.started_by_id is None:
@@ -165,7 +173,11 @@ def slip_receipt(request: AuthenticatedRequest, number: str) -> HttpResponse:
 
 
 def receipt_pdf(request: HttpRequest, public_key: str) -> HttpResponse:
-    attempt = get_object_or_404(PaymentAttempt, public_key=public_key, state=State.SUCCEEDED)
+    if not request_allowed(request, "payment_result"):
+        return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
+    attempt = payment_get_for_viewer(request, public_key)
+    if attempt.state != State.SUCCEEDED:
+        raise Http404
     return receipt_pdf_response(request, attempt)
 
 

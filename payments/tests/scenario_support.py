@@ -14,6 +14,7 @@ from django.utils import timezone
 from insured.models import CoveredMonth, Slip
 from payments import services
 from payments.models import PaymentAttempt, PaymentEvent
+from payments.selectors import SESSION_KEY
 from payments.services import payment_start
 from payments.simulator.models import Event, TestCard, Transaction
 from payments.simulator.services import sweep_all
@@ -31,10 +32,19 @@ def start(payable, user: User) -> PaymentAttempt:
     return started.attempt
 
 
+def started_in(browser: Client, attempt: PaymentAttempt) -> None:
+    """Make `browser` the one that pressed the pay button (the view binds its session to the attempt)."""
+    session = browser.session
+    keys = session.get(SESSION_KEY, [])
+    session[SESSION_KEY] = [*keys, str(attempt.public_key)]
+    session.save()
+
+
 def come_back(browser: Client, attempt: PaymentAttempt, fields: dict[str, str], *, method: str | None = None):
-    """The payer's browser arrives at our callback with what the PSP's receipt page gave it, the way that PSP
-    sends it (GET or POST) unless `method` says otherwise."""
+    """The payer's browser, which started the payment, arrives at our callback with what the PSP's receipt page
+    gave it, the way that PSP sends it (GET or POST) unless `method` says otherwise."""
     method = method or callback_method(reload(attempt).token)
+    started_in(browser, attempt)
     url = reverse("payments:callback", args=[attempt.order_id])
     response = browser.post(url, fields) if method == "post" else browser.get(url, fields)
     assert response.status_code == 302, response.status_code
@@ -43,7 +53,8 @@ def come_back(browser: Client, attempt: PaymentAttempt, fields: dict[str, str], 
 
 
 def result_text(browser: Client, attempt: PaymentAttempt) -> str:
-    """The result page's main text, as the payer reads it."""
+    """The result page's main text, as the payer (the browser that started the payment) reads it."""
+    started_in(browser, attempt)
     response = browser.get(reverse("payments:result", args=[attempt.public_key]))
     assert response.status_code == 200
     return response.content.decode()

@@ -90,23 +90,27 @@ def test_5_a_forged_ok_callback_marks_nothing_paid(slip, insured_user, payer, po
     assert "در حال تأیید پرداخت" in result_text(forger, attempt)
 
 
-def test_5_a_forged_callback_naming_another_token_is_noted_and_ours_is_asked_about(slip, insured_user, payer,
-                                                                                   portal_gateway):
+def test_5_a_callback_naming_another_token_drives_nothing_and_reveals_nothing(slip, insured_user, payer,
+                                                                              portal_gateway):
     attempt = start(slip, insured_user)
-    come_back(payer, attempt, {"Token": "f" * 32, "RefNum": "ForgedRefNum"})
-    assert events(attempt, PaymentEvent.Kind.CALLBACK, "token_mismatch")[0].data == {"token": "f" * 32}
-    receipt_call = next(payload for path, payload in portal_gateway.calls if path.endswith("/receipt"))
-    assert receipt_call["Token"] == attempt.token
+    url = reverse("payments:callback", args=[attempt.order_id])
+    response = payer.get(url, {"Token": "f" * 32, "RefNum": "ForgedRefNum"})
+    assert response.status_code == 404
+    assert not portal_gateway.calls[1:]  # only the token request of start(): the PSP was not asked again
+    assert not events(attempt, PaymentEvent.Kind.CALLBACK)  # a stranger's GET writes nothing
     nothing_paid(slip, reload(attempt))
 
 
 @pytest.mark.parametrize("fields", [{}, {"RefNum": "<script>alert(1)</script>"}, {"token": "../../etc"}],
                          ids=["no-fields", "script", "path"])
-def test_5_a_junk_callback_is_recorded_and_answered_without_an_error(slip, insured_user, payer, portal_gateway,
-                                                                     fields):
+def test_5_a_junk_callback_posted_leaves_one_bounded_event_and_the_unknown_order_page(
+        slip, insured_user, payer, portal_gateway, fields):
     attempt = start(slip, insured_user)
-    come_back(payer, attempt, fields)
-    assert events(attempt, PaymentEvent.Kind.CALLBACK, "unreadable")
+    url = reverse("payments:callback", args=[attempt.order_id])
+    response = payer.post(url, {**fields, "padding": "x" * 5000})
+    assert response.status_code == 404
+    [event] = events(attempt, PaymentEvent.Kind.CALLBACK)
+    assert event.name == "foreign" and len(event.data["fields"]["padding"]) == 200
     assert reload(attempt).state == State.REDIRECTED
     nothing_paid(slip, attempt)
 
