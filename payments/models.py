@@ -34,7 +34,7 @@ CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
 
 
 class PaymentAttempt(models.Model):
-    order_id = models.CharField("شماره سفارش (ResNum)", max_length=20, unique=True)
+    order_id = models.CharField("شماره سفارش", max_length=20, unique=True)
     # Keys the result page and the receipt; who may open them is decided by payments.selectors (the browser
     # that started it, the owner, staff in scope), never by knowing this key or the order number.
     public_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -179,7 +179,7 @@ def _refused(attempt: PaymentAttempt, reason: str) -> PaymentAttempt:
 
 
 def new_order_id() -> str:
-    """Our order number (SEP's ResNum, Mellat's orderId): 18 random digits. The payer's browser and the PSP see
+    """Our order number, sent to the PSP with the token request: 18 random digits. The payer's browser and the PSP see
     it, so it must not lead from one payment to the next as a counter would; digits only and below 2^63 because
     some PSPs take it as a long. 60 random bits make a collision (refused by the unique index) vanishingly rare."""
     return str(10**17 + secrets.randbelow(9 * 10**17))
