@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest
 
+from insured.models import Slip
 from payments.gateways.registry import psp_labels
 from payments.models import PaymentAttempt, PaymentEvent, State
 from samt.access import visible_branches, visible_offices
@@ -108,7 +110,7 @@ def payment_session_bind(request: HttpRequest, attempt: PaymentAttempt) -> None:
     request.session[SESSION_KEY] = [*started, str(attempt.public_key)][-SESSION_KEPT:]
 
 
-def payment_get_for_viewer(request: HttpRequest, public_key: object) -> PaymentAttempt:
+def payment_get_for_viewer(request: HttpRequest, public_key: UUID | str) -> PaymentAttempt:
     """The attempt behind `public_key` if this request may read it, else Http404."""
     attempt = (PaymentAttempt.objects
                .select_related("slip__contract__insured", "slip__office",
@@ -124,10 +126,11 @@ def payment_viewable(request: HttpRequest, attempt: PaymentAttempt) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    insured = (attempt.slip.contract.insured if attempt.slip_id else attempt.debt_slip.statement.contract.insured)
+    payable = attempt.payable
+    insured = payable.contract.insured if isinstance(payable, Slip) else payable.statement.contract.insured
     if insured.user_id == user.pk:
         return True
     if visible_branches(user).filter(pk=insured.branch_id).exists():
         return True
-    offices = {attempt.office_id, attempt.slip.office_id if attempt.slip_id else None} - {None}
+    offices = {attempt.office_id, payable.office_id if isinstance(payable, Slip) else None} - {None}
     return bool(offices) and visible_offices(user).filter(pk__in=offices).exists()
