@@ -220,10 +220,15 @@ WAY_BACK_NEW_CONTRACT = ("راه بازگشت: قرارداد تازه در {bra
                          "می‌ماند. کارت ملی خود را همراه داشته باشید.")
 
 
+LAPSED_SINCE = ("حق بیمه از {first} پرداخت نشده و بیش از {months} ماه گذشته است؛ قرارداد شما باطل شده و صدور برگ "
+                "پرداخت ممکن نیست.")
+
+
 @dataclass(frozen=True)
 class HomeStatus:
     key: str
     way_back: str = ""
+    reason: str = ""  # for a lapsed contract, said once, before the way back
 
     @property
     def label(self) -> str:
@@ -245,7 +250,9 @@ def home_status(standing: Standing | None, lapsed_contract: Contract | None = No
         extension = not contract.lapse_extension_used and rules.extension_would_help(standing.first_unpaid,
                                                                                      standing.current)
         way = WAY_BACK_EXTENSION if extension else WAY_BACK_NEW_CONTRACT
-        return HomeStatus(LAPSED, way.format(branch=branch_label(contract)))
+        months = rules.LAPSE_MONTHS_EXTENDED if contract.lapse_extension_used else rules.LAPSE_MONTHS
+        reason = LAPSED_SINCE.format(first=standing.first_unpaid.label, months=to_persian_digits(months))
+        return HomeStatus(LAPSED, way.format(branch=branch_label(contract)), reason)
     return HomeStatus(SEE_BRANCH if standing.sends_to_branch else WAITING)
 
 

@@ -101,6 +101,7 @@ def test_a_lapsed_person_sees_one_status_and_the_way_back(client_for, staff_acto
     assert "باطل‌شده به دلیل عدم پرداخت" in html
     assert ">فعال<" not in html and "فعال،" not in html
     assert "مهلت چهارماهه" in html and "شعبه الف" in html
+    assert "قرارداد تازه" not in html  # the way back while four months have not passed is the extension
     with time_machine.travel(M(1405, 11).starts_at.replace(hour=10)):
         html = client_for(insured_user).get("/me/").content.decode()
     assert "راه بازگشت: قرارداد تازه" in html and "همین نام کاربری" in html
