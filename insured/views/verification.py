@@ -13,21 +13,12 @@ from django.shortcuts import render
 from insured.forms import VerifyForm
 from insured.models import PUBLIC_CODE_LENGTH, DebtSlip, Slip
 from insured.rules import masked_name
-from insured.selectors import debt_slip_get_by_public_code, slip_get_by_public_code
+from insured.selectors import debt_slip_get_by_public_code, payable_get_by_number, slip_get_by_public_code
 from samt.throttle import TOO_MANY, request_allowed
 
 NOT_FOUND = (
     "برگی با این مشخصات در سامانه نیست. شماره برگ و کد ملی پرداخت‌کننده را از روی برگ دوباره بخوانید."
 )
-
-
-def _by_number(number: str, national_code: str) -> Slip | DebtSlip | None:
-    slip = Slip.objects.select_related("contract__insured").filter(
-        number=number, contract__insured__national_code=national_code).first()
-    if slip is not None:
-        return slip
-    return DebtSlip.objects.select_related("statement__contract__insured").filter(
-        number=number, statement__contract__insured__national_code=national_code).first()
 
 
 def _by_code(code: str) -> Slip | DebtSlip | None:
@@ -47,7 +38,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     if code:
         found = _by_code(code)
     elif form.is_valid():
-        found = _by_number(form.cleaned_data["number"], form.cleaned_data["national_code"])
+        found = payable_get_by_number(number=form.cleaned_data["number"],
+                                      national_code=form.cleaned_data["national_code"])
     else:
         return render(request, "insured/verify.html", context)
     if found is None:
