@@ -42,6 +42,7 @@ urlpatterns = [
     # Slips issued at the counter for a walk-in (branches/views/counter.py)
     path("<str:code>/insured/<int:pk>/slip/", counter.counter_quote, name="counter_quote"),
     path("<str:code>/insured/<int:pk>/slip/issue/", counter.counter_issue, name="counter_issue"),
+    path("<str:code>/slips/", counter.slip_list, name="slip_list"),
     path("<str:code>/slips/<str:number>/", counter.counter_slip, name="counter_slip"),
     path("<str:code>/slips/<str:number>/pdf/", counter.counter_slip_pdf, name="counter_slip_pdf"),
 ]

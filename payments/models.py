@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from insured.models import DebtSlip, Slip
-from samt.models import BrokerOffice, User
+from samt.models import Branch, BrokerOffice, User
 
 
 class State(models.TextChoices):
@@ -53,6 +53,8 @@ class PaymentAttempt(models.Model):
     # Empty when anyone holding the printed slip or its SMS link paid it without a login (the pay-a-slip page).
     started_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Started by branch staff on the counter's kiosk: the result leads back to this branch's slip page.
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -49,6 +49,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
+from samt.models import Role
 from samt.sms import sms_queue
 
 # payments.md §9, plus CHECKING -> REDIRECTED for "the payer is still on the card page, ask again later".
@@ -61,6 +62,8 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     State.REVERSE_PENDING: {State.REVERSED, State.MANUAL_REVIEW},
 }
 SYSTEM = Actor.system("payments")
+# Staff who take a card payment at the branch counter's kiosk (the insured types the card on the PSP's page).
+BRANCH_COUNTER_ROLES = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
 # Our clock and the PSP's may differ a little: give the payer's last second at the bank the benefit.
 CLOCK_GRACE = timedelta(minutes=2)
 logger = logging.getLogger("samt.payments")
@@ -203,7 +206,7 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
     attempt = PaymentAttempt.objects.create(
         order_id=new_order_id(), psp=gateway.name,
         terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
-        **target,
+        branch_id=actor.branch_id if actor.role in BRANCH_COUNTER_ROLES else None, **target,
     )
     audit_record(actor=actor, action="payment.started", subject=attempt,
                  after={"order_id": attempt.order_id, "amount": amount, "payable": str(locked)})

@@ -24,8 +24,15 @@ from payments.gateways.base import GatewayError
 from payments.models import PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
 from payments.selectors import payment_get_for_viewer, payment_session_bind
-from payments.services import gateway_for, payment_drive, payment_record_hint, payment_start, record_event
-from samt.access import AuthenticatedRequest, get_scoped_or_404, role_required
+from payments.services import (
+    BRANCH_COUNTER_ROLES,
+    gateway_for,
+    payment_drive,
+    payment_record_hint,
+    payment_start,
+    record_event,
+)
+from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
@@ -86,6 +93,36 @@ def pay_office_slip(request: AuthenticatedRequest, number: str) -> HttpResponse:
         message = text.OFFICE_NOT_ACTIVE.format(status=status)
         return render(request, "payments/refused.html", {"message": message}, status=403)
     return hand_off(request, slip, broker_slip_url(number))
+
+
+@require_POST
+@role_required(*BRANCH_COUNTER_ROLES)
+def pay_branch_slip(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
+    """A slip of this branch's insured, paid by card on the counter's kiosk (clause 5: the branch is a channel too).
+
+    branches/ may not import payments, so the kiosk's payment lives here; the slip is found only inside the
+    staff member's own branch (samt.access), and the way back is the branch's page for the slip.
+    """
+    branch = branch_for_user_or_404(request.user, code)
+    slip = get_scoped_or_404(Slip.objects.all(), request.user, branch_path="contract__insured__branch",
+                             number=number, contract__insured__branch=branch)
+    return hand_off(request, slip, branch_slip_url(branch.code, slip))
+
+
+@require_POST
+@role_required(*BRANCH_COUNTER_ROLES)
+def pay_branch_debt_slip(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
+    branch = branch_for_user_or_404(request.user, code)
+    debt = get_scoped_or_404(DebtSlip.objects.all(), request.user, branch_path="statement__contract__insured__branch",
+                             number=number, statement__contract__insured__branch=branch)
+    return hand_off(request, debt, branch_slip_url(branch.code, debt))
+
+
+def branch_slip_url(code: str, payable: Slip | DebtSlip) -> str:
+    """The branch's own page for the slip (branches/ owns it)."""
+    if isinstance(payable, Slip):
+        return reverse("branches:counter_slip", args=[code, payable.number])
+    return reverse("branches:debt_slip", args=[code, payable.number])
 
 
 def broker_slip_url(number: str) -> str:
@@ -149,11 +186,16 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
         # Paid without a login from the pay-a-slip page: back to that page, which says whether it is paid now.
         context["public_url"] = reverse("pay_public:slip", args=[attempt.payable.public_code])
         context["pay_again"] = attempt.state in AGAIN_STATES
+    if attempt.branch is not None:
+        # Paid on the branch counter's kiosk: staff go back to the branch's page for this slip.
+        context["branch_slip_url"] = branch_slip_url(attempt.branch.code, attempt.payable)
     slip = attempt.slip
     if slip is not None:
         context.update(slip_context(request, slip))
         if attempt.started_by_id is None:
             context["pay_again"] = context["pay_again"] and slip.is_payable()
+        elif attempt.branch_id:
+            pass  # the branch's slip page offers the kiosk again
         elif attempt.office_id:
             # Paid at a broker's counter: the operator goes back to the office's page for this slip.
             context["broker_slip_url"] = broker_slip_url(slip.number)

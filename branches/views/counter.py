@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger
 from insured.forms import EndMonthForm
-from insured.models import Channel, InsuredPerson, Slip
+from insured.models import Channel, InsuredPerson, Slip, SlipStatus
 from insured.slip_documents import slip_context, slip_pdf_response
 from insured.slips import slip_issue, slip_offer
 from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
@@ -83,6 +84,22 @@ def counter_issue(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
 def counter_slip(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     slip = _slip(request, code, number)
     return render(request, "branches/counter/slip.html", {**slip_context(request, slip), "code": code})
+
+
+@role_required(*COUNTER_ROLES, Role.HQ)
+def slip_list(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The branch's slips, newest first, paid or not: whatever channel issued them, for this branch's insured."""
+    branch = branch_for_user_or_404(request.user, code)
+    slips = (Slip.objects.filter(contract__insured__branch=branch).select_related("contract__insured")
+             .order_by("-issued_at", "-id"))
+    state = request.GET.get("state", "")
+    if state == "paid":
+        slips = slips.filter(status=SlipStatus.PAID)
+    elif state == "unpaid":
+        slips = slips.filter(status=SlipStatus.ISSUED)
+    page = Paginator(slips, 50).get_page(request.GET.get("page"))
+    return render(request, "branches/counter/slip_list.html", {"branch": branch, "code": code, "page": page,
+                                                               "state": state})
 
 
 @role_required(*COUNTER_ROLES, Role.HQ)
