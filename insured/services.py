@@ -24,6 +24,7 @@ from insured.models import (
     StatementStatus,
 )
 from insured.slip_documents import pay_link
+from insured.slips import contract_lock
 from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
@@ -219,6 +220,7 @@ def statement_issue(*, actor: Actor, statement: AccountStatement) -> AccountStat
 @transaction.atomic
 def debt_slip_issue(*, actor: Actor, statement: AccountStatement) -> DebtSlip:
     """The debt slip for past periods (clause 6). Issuing again voids the open one, so one number is live."""
+    contract_lock(statement.contract_id)
     locked = AccountStatement.objects.select_for_update().get(pk=statement.pk)
     if locked.status != StatementStatus.ISSUED:
         raise DomainError(STATEMENT_NOT_ISSUED if locked.status == StatementStatus.COMPUTED else NO_DEBT)
@@ -240,6 +242,7 @@ def debt_slip_mark_paid(*, actor: Actor, debt_slip: DebtSlip, reference: str, pa
 
     Idempotent for a repeat of the same reference; a reference already used elsewhere is refused.
     """
+    contract_lock(DebtSlip.objects.values_list("statement__contract_id", flat=True).get(pk=debt_slip.pk))
     locked = DebtSlip.objects.select_for_update().select_related("statement").get(pk=debt_slip.pk)
     if locked.status == DebtSlipStatus.PAID and locked.payment_reference == reference:
         return locked

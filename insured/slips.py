@@ -187,7 +187,8 @@ def slip_issue(
     treat a person differently (clause 5). An unpaid slip it overlaps is voided: one live slip at a time."""
     now = now or timezone.now()
     # Locking the contract serialises issuing and paying for one person; two tabs cannot both issue.
-    contract = Contract.objects.select_for_update().select_related("insured__branch").get(pk=contract.pk)
+    contract_lock(contract.pk)
+    contract = Contract.objects.select_related("insured__branch").get(pk=contract.pk)
     if request_key:
         repeat = Slip.objects.filter(contract=contract, request_key=request_key).first()
         if repeat is not None:
@@ -236,6 +237,15 @@ def _retire_unpaid_slips(contract: Contract, *, superseded_by: Slip, now: dateti
                             ).update(live=False)
 
 
+def contract_lock(contract_id: int) -> Contract:
+    """Lock one person's contract row: the first lock of every path that touches their slips, debt slips and
+    covered months (design rule 9). Issuing locks it and then voids old slips; paying inserts covered months, which
+    takes a key lock on this row: a payment that locked the slip first would wait for the contract while the issue
+    waits for the slip — a deadlock PostgreSQL breaks by failing one of them (a 500 to the payer, then a reversal
+    of good money). One order, contract first, turns that into a short wait."""
+    return Contract.objects.select_for_update().get(pk=contract_id)
+
+
 @transaction.atomic
 def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, paid_at: datetime) -> Slip:
     """Credit a slip's months exactly once. The payment flow calls this after a verified payment.
@@ -243,6 +253,7 @@ def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, pai
     A repeat with the same bank reference returns the paid slip unchanged; anything else that does not fit
     (voided, expired, wrong amount, a reference already used) is refused and credits nothing.
     """
+    contract_lock(slip.contract_id)
     locked = Slip.objects.select_for_update().get(pk=slip.pk)
     if locked.status == SlipStatus.PAID and locked.payment_reference == reference:
         return locked

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from insured.models import DebtSlip, DebtSlipStatus, Slip, SlipStatus
 from insured.services import debt_slip_mark_paid
-from insured.slips import slip_mark_paid
+from insured.slips import contract_lock, slip_mark_paid
 from payments import messages as text
 from payments.checks import referrer_policy_problem
 from payments.gateways import registry
@@ -193,6 +193,7 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
     # One name per type: the row a Slip payment locks is not the row a DebtSlip payment locks.
     locked: Slip | DebtSlip
     target: dict[str, Slip | DebtSlip]
+    contract_lock(_contract_id(payable))
     if isinstance(payable, Slip):
         slip = Slip.objects.select_for_update().get(pk=payable.pk)
         if not slip.is_payable():
@@ -338,7 +339,7 @@ def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
               "masked_pan": receipt.masked_pan or ""}
     try:
         with transaction.atomic():
-            # The attempt first, then the slip: the order _credit locks them in.
+            # The attempt, then the contract, then the slip: the order _credit locks them in.
             PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
             settled = _payable_already_paid(attempt)
             if not settled:
@@ -350,7 +351,14 @@ def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
     return _reject(attempt, text.PAID_ELSEWHERE, {"why": "paid elsewhere", "ref_num": receipt.ref_num})
 
 
+def _contract_id(payable: Slip | DebtSlip) -> int:
+    if isinstance(payable, Slip):
+        return payable.contract_id
+    return DebtSlip.objects.values_list("statement__contract_id", flat=True).get(pk=payable.pk)
+
+
 def _payable_already_paid(attempt: PaymentAttempt) -> bool:
+    contract_lock(_contract_id(attempt.payable))
     if attempt.slip_id is not None:
         return Slip.objects.select_for_update().get(pk=attempt.slip_id).status == SlipStatus.PAID
     return DebtSlip.objects.select_for_update().get(pk=attempt.debt_slip_id or 0).status == DebtSlipStatus.PAID
