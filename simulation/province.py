@@ -112,7 +112,7 @@ def register(sim: World, person: Person) -> Contract:
         national_code=national_code(serial), insurance_number=f"{70_000_000 + serial:08d}", first_name="بیمه‌شده",
         last_name=f"شماره {person.index}", father_name="پدر", birth_date=date(1985, 1, 1), gender="F",
         # A broker proves presence by SMS code or by the national card when no mobile is on file.
-        mobile="" if person.profile == Profile.BROKER else "09120000000", address="",
+        mobile="" if person.profile == Profile.BROKER else f"0912{person.index:07d}", address="",
     )
     terms = services.ContractData(rate_code=("01", "02", "03")[person.index % 3],
                                   wage_ratio_hundredths=100 + person.index % 250, first_month=person.first_month,
