@@ -10,8 +10,9 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from samt.audit_names import GROUP_NAMES
 from samt.jalali import parse_jalali_date
-from samt.models import Branch, BrokerOffice
+from samt.models import Branch, BrokerOffice, Province
 from samt.persian import normalize, normalize_digits
 
 USERNAME_LABEL = "نام کاربری"
@@ -81,9 +82,15 @@ JALALI_DATE_ATTRS = {"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴�
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label="رویداد", required=False)
+    group = forms.ChoiceField(label="گروه رویداد", required=False,
+                              choices=[("", "همه"), *sorted(GROUP_NAMES.items(), key=lambda item: item[1])])
+    action = forms.CharField(label="رویداد (کد)", required=False)
+    person = forms.CharField(label="کد ملی بیمه‌شده", required=False,
+                             widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}))
     actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False)
     subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False)
+    province: forms.ModelChoiceField[Province] = forms.ModelChoiceField(
+        label="استان", queryset=None, required=False, empty_label="همه")
     branch: forms.ModelChoiceField[Branch] = forms.ModelChoiceField(
         label="شعبه", queryset=None, required=False, empty_label="همه")
     office: forms.ModelChoiceField[BrokerOffice] = forms.ModelChoiceField(
@@ -93,11 +100,19 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, branches: QuerySet[Branch], offices: QuerySet[BrokerOffice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        provinces = Province.objects.filter(branches__in=branches).distinct()
+        if provinces.count() > 1:
+            cast("forms.ModelChoiceField[Province]", self.fields["province"]).queryset = provinces
+        else:
+            del self.fields["province"]
         cast("forms.ModelChoiceField[Branch]", self.fields["branch"]).queryset = branches
         cast("forms.ModelChoiceField[BrokerOffice]", self.fields["office"]).queryset = offices
 
     def clean_action(self) -> str:
         return normalize(self.cleaned_data["action"])
+
+    def clean_person(self) -> str:
+        return normalize(self.cleaned_data["person"])
 
     def clean_actor(self) -> str:
         return normalize_username(self.cleaned_data["actor"])

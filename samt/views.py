@@ -181,8 +181,16 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _filter_events(events: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    if data["group"]:
+        events = events.filter(action__startswith=f"{data['group']}.")
     if data["action"]:
         events = events.filter(action__icontains=data["action"])
+    if data["person"]:
+        # What the person did (their username is their national code) or what names them.
+        events = events.filter(Q(actor_label=data["person"]) | Q(subject_label__contains=data["person"]))
+    if data.get("province"):
+        events = events.filter(Q(province=data["province"]) | Q(branch__province=data["province"])
+                               | Q(office__province=data["province"]))
     if data["actor"]:
         events = events.filter(actor_label__iexact=data["actor"])
     if data["subject"]:
