@@ -145,3 +145,21 @@ class ReportFilterForm(forms.Form):
         self.fields["province"].queryset = provinces
         if provinces.count() <= 1:
             del self.fields["province"]
+
+
+class StatementsRunForm(forms.Form):
+    year = YearField(label="سال گردش حساب")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="پرونده CSV سامانه پیشین (UTF-8، ستون‌ها مانند docs/import_format.md)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is not None:
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError("پرونده باید با نویسه‌بندی UTF-8 ذخیره شده باشد.") from None
+        return data

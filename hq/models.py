@@ -64,3 +64,57 @@ class ReferenceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — پیشنهاد {self.pk}"
+
+
+class RunKind(models.TextChoices):
+    STATEMENTS = "statements", "گردش حساب‌های پایان سال (محاسبه و صدور)"
+    IMPORT = "import", "ورود پرونده‌ها از سامانه پیشین"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "در نوبت"
+    RUNNING = "running", "در حال اجرا"
+    DONE = "done", "پایان‌یافته"
+    FAILED = "failed", "ناموفق"
+
+
+ACTIVE_RUN_STATES = [RunStatus.QUEUED, RunStatus.RUNNING]
+
+
+class ProcessingRun(models.Model):
+    """A data-processing job started from the browser and run by `manage.py worker`, never in the request."""
+
+    kind = models.CharField("کار", max_length=12, choices=RunKind.choices)
+    status = models.CharField("وضعیت", max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    year = models.PositiveSmallIntegerField("سال", null=True, blank=True)
+    file_name = models.CharField("نام پرونده", max_length=255, blank=True)
+    file_text = models.TextField("محتوای پرونده", blank=True)
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="درخواست‌کننده")
+    requested_at = models.DateTimeField("زمان درخواست", default=timezone.now)
+    started_at = models.DateTimeField("آغاز", null=True, blank=True)
+    finished_at = models.DateTimeField("پایان", null=True, blank=True)
+    progress = models.CharField("پیشرفت", max_length=200, blank=True)
+    result = models.TextField("نتیجه", blank=True)
+    bad_rows = models.JSONField("ردیف‌های نادرست", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "اجرای فرابری"
+        verbose_name_plural = "اجراهای فرابری"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Two runs of one job never overlap: a second start while one is queued or running is refused here.
+            models.UniqueConstraint(fields=["kind"], condition=Q(status__in=ACTIVE_RUN_STATES),
+                                    name="one_active_run_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=RunKind.values), name="processing_run_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="processing_run_status_known"),
+            models.CheckConstraint(condition=~Q(kind=RunKind.STATEMENTS) | Q(year__isnull=False),
+                                   name="statements_run_has_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATES

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hq.views import homes, reference, reports
+from hq.views import homes, processing, reference, reports
 
 app_name = "hq"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("reference/<int:pk>/", reference.change_detail, name="change"),
     path("reference/<int:pk>/approve/", reference.change_approve, name="change_approve"),
     path("reference/<int:pk>/reject/", reference.change_reject, name="change_reject"),
+    # Data processing: runs queued here, carried out by the worker (views/processing.py, processing.py)
+    path("processing/", processing.processing_home, name="processing"),
+    path("processing/statements/", processing.start_statements, name="start_statements"),
+    path("processing/import/", processing.start_import, name="start_import"),
+    path("processing/<int:pk>/", processing.run_detail, name="run"),
     # Reports: chart, table, CSV (views/reports.py)
     path("reports/", reports.report_index, name="reports"),
     path("reports/<slug:slug>/", reports.report_page, name="report"),

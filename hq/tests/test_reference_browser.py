@@ -4,6 +4,7 @@ manager approves it, and the demo person with treatment dependants (0029614589) 
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import current_code
+from hq import processing
 from insured.models import Slip
 from insured.tests.factories import AZAR_1405
 from samt.management.commands.seed_demo import DEMO_PASSWORD
@@ -19,6 +21,7 @@ from samt.tests.browser_support import log_in, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TREATMENT_PERSON = "0029614589"
+SAMPLE = Path(__file__).resolve().parents[2] / "insured" / "tests" / "fixtures" / "import_sample.csv"
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +87,7 @@ def test_the_new_province_pages_at_phone_and_desktop_width(browser, live_server,
     for username, paths in {
         "tech_tehran": ["/hq/technical/", "/hq/reference/", "/hq/reference/new/wage/"],
         "brokers_tehran": ["/hq/broker-affairs/", "/hq/reference/new/office_status/"],
-        "dp_tehran": ["/hq/data-processing/"],
+        "dp_tehran": ["/hq/data-processing/", "/hq/processing/"],
         "hq_tehran": ["/hq/", "/hq/reports/slips/", "/hq/reports/gate/", "/hq/reports/fees/"],
         "head_2104": ["/hq/reports/demand/", "/hq/reports/credentials/"],
     }.items():
@@ -94,3 +97,21 @@ def test_the_new_province_pages_at_phone_and_desktop_width(browser, live_server,
             assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, path
             screenshot(page, f"hq_{username}_{path.strip('/').replace('/', '_')}_{width}")
         page.context.close()
+
+
+def test_data_processing_uploads_a_legacy_file_and_reads_the_worker_result(browser, live_server):
+    page = staff_page(browser, live_server.url, "dp_tehran")
+    assert page.url.endswith("/hq/data-processing/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="کارهای فرابری").click()
+    page.set_input_files("#id_file", str(SAMPLE))
+    with page.expect_navigation():
+        page.get_by_role("button", name="بارگذاری و آغاز ورود").click()
+    assert page.inner_text("[data-testid=run-status]") == "در نوبت"
+    # What `manage.py worker` does on its next tick.
+    assert processing.processing_run_next().endswith("(import) done")
+    page.reload()
+    assert page.inner_text("[data-testid=run-status]") == "پایان‌یافته"
+    assert "imported" in page.inner_text("[data-testid=run-result]")
+    screenshot(page, "hq_processing_run")
+    page.context.close()
