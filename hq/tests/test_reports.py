@@ -16,7 +16,7 @@ from django.utils import timezone
 from branches import services as branch_services
 from branches.tests.credential_support import in_person, issued, make_insured, registered
 from brokers.models import FeeTariff
-from brokers.services import broker_issue_slip
+from brokers.services import walk_in_slip_issue
 from brokers.tests.conftest import make_office, present_walk_in
 from conftest import make_branch, make_user
 from hq.reports import REPORTS, Scope, age_bucket, month_bounds
@@ -60,7 +60,7 @@ def generate_province(seed: int) -> Province:
         when = timezone.now() - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 12))
         if channel == Channel.BROKER:
             walk_in = present_walk_in(operator, contract.insured)
-            slip = broker_issue_slip(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end).slip
+            slip = walk_in_slip_issue(actor=Actor.for_user(operator), walk_in=walk_in, end_month=end).slip
         else:
             slip = slip_issue(actor=Actor.for_user(staff[branch.pk]), contract=contract, end_month=end,
                               channel=channel, now=when)
