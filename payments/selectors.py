@@ -17,7 +17,7 @@ from payments.gateways.registry import psp_labels
 from payments.models import PaymentAttempt, PaymentEvent, State
 from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
-from samt.models import User
+from samt.models import HQ_ROLES, User
 
 # Ended without the money being ours; the reason is what the payer was told (or the state, if nothing was).
 FAILED_STATES = [State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED, State.MANUAL_REVIEW]
@@ -47,7 +47,9 @@ def attempts_visible_to(user: User) -> QuerySet[PaymentAttempt]:
     """National HQ staff see every attempt; a province's staff the attempts for their province's insured."""
     membership = user.membership_or_none
     attempts = PaymentAttempt.objects.all()
-    if membership is None or membership.province_id is None:
+    if membership is None or membership.role not in HQ_ROLES:
+        return attempts.none()
+    if membership.province_id is None:
         return attempts
     branches = visible_branches(user)
     return attempts.filter(Q(slip__contract__insured__branch__in=branches)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from conftest import make_user
 from payments import messages as text
 from payments.models import PaymentAttempt, State
+from payments.selectors import attempts_visible_to
 from payments.simulator import fixtures
 from payments.tests.scenario_support import come_back, start
 from payments.tests.simulator_client import INSUFFICIENT, change_settings, gateways_setting, pay, submit_card
@@ -86,6 +87,16 @@ def test_the_period_is_chosen_in_jalali_and_checked(a_day_of_payments, hq_user, 
 def test_another_provinces_hq_sees_none_of_it(a_day_of_payments, other_province, client_for):
     elsewhere = make_user("hq_elsewhere", role=Role.HQ, province=other_province)
     assert rows(client_for(elsewhere).get(URL).content.decode()) == []
+
+
+def test_the_selector_itself_shows_nothing_to_staff_outside_hq_or_without_a_place(
+        a_day_of_payments, staff_a, outsider, other_province):
+    """The page's role check is not the only guard: the selector scopes by itself (a national HQ member, with no
+    province, is the only one who sees every attempt)."""
+    assert not attempts_visible_to(outsider).exists()
+    assert not attempts_visible_to(staff_a).exists()
+    national = make_user("hq_national", role=Role.HQ)
+    assert attempts_visible_to(national).count() == PaymentAttempt.objects.count()
 
 
 def test_only_hq_may_read_it(a_day_of_payments, insured_user, staff_a, client_for):
