@@ -22,12 +22,14 @@ from insured.models import (
     LapseExtension,
 )
 from insured.services import CONTRACT_FIELDS, ContractData
+from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
 from samt.models import Role
 from samt.numbering import document_number
+from samt.sms import sms_queue
 
 NOT_YOUR_BRANCH = "پرونده این بیمه‌شده در شعبه دیگری است."
 ONLY_STAFF_PREPARE = "مهلت چهارماهه را کارشناس امور فنی شعبه تهیه می‌کند."
@@ -112,6 +114,10 @@ def extension_approve(*, actor: Actor, extension: LapseExtension, note: str = ""
                  before={"lapse_extension_used": False},
                  after={"lapse_extension_used": True, "reason": locked.reason, "requested_by": locked.requested_by_id,
                         "note": locked.decision_note})
+    # The person learns how long the extension holds: the last month in which paying still saves the contract.
+    first = rules.first_unpaid_month(contract.first_month, ledger.last_paid_month(contract))
+    sms_queue(to=contract.insured.mobile, event=f"extension.granted:{locked.pk}",
+              text=sms_texts.extension_granted(until=first + rules.LAPSE_MONTHS_EXTENDED))
     return locked
 
 

@@ -11,7 +11,7 @@ from insured.tests.conftest import pay, register
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
-from samt.models import AuditEvent
+from samt.models import AuditEvent, SmsMessage
 
 # Paid through Tir 1405: Mordad is the first unpaid month. In Azar (C − F = 4) the contract has lapsed under
 # the three-month rule and is still inside the four-month window.
@@ -46,6 +46,16 @@ def test_staff_prepare_and_the_head_approves_then_slips_open_again(lapsing, staf
     [event] = AuditEvent.objects.filter(action="contract.extension_approved")
     assert event.after["reason"] == "بستری در بیمارستان" and event.after["note"] == "مدارک دیده شد"
     assert AuditEvent.objects.filter(action="contract.extension_requested", actor=staff_actor.user).exists()
+
+
+def test_the_person_is_told_by_sms_until_when_the_extension_holds_once(lapsing, staff_actor, head):
+    with time_machine.travel(AZAR):
+        extension = lapse.extension_request(actor=staff_actor, contract=lapsing, reason="بستری در بیمارستان")
+        assert not SmsMessage.objects.exists()  # nothing is promised before the head decides
+        lapse.extension_approve(actor=head, extension=extension)
+    [text] = SmsMessage.objects.filter(event_key=f"extension.granted:{extension.pk}").values_list("text", flat=True)
+    # First unpaid Mordad 1405: four months on, paying in Azar still keeps the contract; Dey would be too late.
+    assert "آذر ۱۴۰۵" in text and "مهلت یک‌باره" in text
 
 
 def test_the_preparer_cannot_approve_their_own_extension(lapsing, branch_a, head_a):
