@@ -25,9 +25,10 @@ migrate: $(VENV)/.runtime | var
 demo: migrate
 	$(MANAGE) seed_demo
 
-# The portal calls the PSP simulator it serves itself, so the adapter's base URL follows PORT (an exported
-# PSP_BASE_URL, e.g. a real terminal's, wins).
+# The portal calls the PSP simulator it serves itself, so the adapters' base URLs follow PORT (an exported
+# PSP_BASE_URL or PSP2_BASE_URL, e.g. a real terminal's, wins).
 PSP_BASE_URL ?= http://127.0.0.1:$(PORT)/psp
+PSP2_BASE_URL ?= http://127.0.0.1:$(PORT)/psp
 
 ## run: set up, migrate the SQLite database, load the demo data and serve on 127.0.0.1:$(PORT), with the worker
 ## (payment reconciler, SMS sender, reminders) running beside the server and stopped with it
@@ -35,7 +36,7 @@ run: demo
 	@echo "samt is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
 	@echo "PSP simulator (test cards, SMS inbox, scenario switches): http://127.0.0.1:$(PORT)/psp/"
 	@echo "worker (payment reconciler, SMS sender, reminders): beside the server, see docs/worker.md"
-	@export PSP_BASE_URL="$(PSP_BASE_URL)"; \
+	@export PSP_BASE_URL="$(PSP_BASE_URL)" PSP2_BASE_URL="$(PSP2_BASE_URL)"; \
 	$(MANAGE) worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

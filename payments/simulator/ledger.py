@@ -14,7 +14,7 @@ from samt.jalali import TEHRAN
 
 SETTLEMENT_COLUMNS = [
     "CreatedAt", "TerminalId", "ResNum", "Token", "Status", "Amount", "AffectiveAmount", "RefNum", "Rrn",
-    "TraceNo", "MaskedPan", "PaidAt", "VerifiedAt", "ReversedAt",
+    "TraceNo", "MaskedPan", "PaidAt", "VerifiedAt", "SettledAt", "ReversedAt",
 ]
 
 
@@ -41,6 +41,7 @@ def transaction_state(txn: Transaction, *, with_events: bool = True) -> dict[str
         "expires_at": _iso(txn.expires_at),
         "paid_at": _iso(txn.paid_at),
         "verified_at": _iso(txn.verified_at),
+        "settled_at": _iso(txn.settled_at),
         "reversed_at": _iso(txn.reversed_at),
         "callback": callback_for(txn).as_dict(),
     }
@@ -75,6 +76,7 @@ def settlement_csv(transactions: list[Transaction]) -> str:
         writer.writerow([
             _iso(txn.created_at), txn.terminal.terminal_id, txn.res_num, txn.token, txn.status, txn.amount,
             txn.affective_amount or "", txn.ref_num or "", txn.rrn, txn.trace_no, txn.masked_pan,
-            _iso(txn.paid_at) or "", _iso(txn.verified_at) or "", _iso(txn.reversed_at) or "",
+            _iso(txn.paid_at) or "", _iso(txn.verified_at) or "", _iso(txn.settled_at) or "",
+            _iso(txn.reversed_at) or "",
         ])
     return out.getvalue()
