@@ -529,20 +529,32 @@ UNFINISHED = [State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UN
 UNSETTLED = Q(state=State.SUCCEEDED, settled_at=None)
 
 
-def payment_reconcile(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
-                      ) -> dict[str, int]:
-    """Drives every unfinished attempt that has been quiet for `older_than` through the callback's path."""
+def payment_reconcile_by_psp(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
+                             ) -> dict[str, dict[str, int]]:
+    """Drives every unfinished attempt that has been quiet for `older_than` through the callback's path, each at
+    its own PSP; what became of them, by "psp/terminal"."""
     now = now or timezone.now()
     quiet = PaymentAttempt.objects.filter(Q(state__in=UNFINISHED) | UNSETTLED, updated_at__lte=now - older_than)
-    outcome: dict[str, int] = {}
-    for pk in list(quiet.order_by("created_at", "id").values_list("pk", flat=True)):
+    outcome: dict[str, dict[str, int]] = {}
+    for pk, psp, terminal_id in list(quiet.order_by("created_at", "id").values_list("pk", "psp", "terminal_id")):
+        counts = outcome.setdefault(f"{psp}/{terminal_id}", {})
         try:
             final = payment_drive(PaymentAttempt.objects.get(pk=pk), now=now)
         except Exception:
-            # One attempt that trips over a bug must not stop the others from being finished inside their
-            # windows; it is logged and tried again next round.
+            # One attempt that trips over a bug (or a PSP no longer configured) must not stop the others from
+            # being finished inside their windows; it is logged and tried again next round.
             logger.exception("reconciler: attempt %s could not be driven", pk)
-            outcome["error"] = outcome.get("error", 0) + 1
+            counts["error"] = counts.get("error", 0) + 1
             continue
-        outcome[final.state] = outcome.get(final.state, 0) + 1
+        counts[final.state] = counts.get(final.state, 0) + 1
     return outcome
+
+
+def payment_reconcile(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
+                      ) -> dict[str, int]:
+    """payment_reconcile_by_psp, added up over the PSPs."""
+    totals: dict[str, int] = {}
+    for counts in payment_reconcile_by_psp(older_than=older_than, now=now).values():
+        for state, count in counts.items():
+            totals[state] = totals.get(state, 0) + count
+    return totals

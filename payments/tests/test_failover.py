@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,14 @@ from payments.tests.scenario_support import (
     result_text,
     start,
 )
-from payments.tests.simulator_client import APPROVE, APPROVE_2, change_settings, gateways_setting, pay
+from payments.tests.simulator_client import (
+    APPROVE,
+    APPROVE_2,
+    change_settings,
+    gateways_setting,
+    pay,
+    pay_at_bank,
+)
 from samt.actors import Actor
 
 SEP, MELLAT = ("sep", fixtures.TERMINAL_ID), ("mellat", fixtures.MELLAT_TERMINAL_ID)
@@ -268,3 +276,17 @@ def test_an_unanswered_settle_is_asked_again_by_the_reconciler(slip, insured_use
     assert payment_reconcile(**NOW) == {State.SUCCEEDED: 1}
     assert reload(attempt).settled_at is not None
     assert payment_reconcile(**NOW) == {}
+
+
+@pytest.mark.django_db
+def test_the_reconciler_reports_per_psp(slip, other_slip, insured_user, outsider, two_gateways, capsys):
+    change_settings(Client(), fixtures.TERMINAL_ID, callback_mode="drop")
+    change_settings(Client(), fixtures.MELLAT_TERMINAL_ID, callback_mode="drop")
+    at_sep = start(slip, insured_user)
+    pay_at_bank(Client(), at_sep.token)
+    change_settings(Client(), fixtures.TERMINAL_ID, token_unavailable=True)
+    at_mellat = start(other_slip, outsider)
+    assert at_mellat.psp == "mellat"
+    call_command("reconcile_payments", "--quiet-for", "0")
+    out = capsys.readouterr().out
+    assert out == "reconciled: mellat/20012345 — redirected: 1; sep/10012345 — succeeded: 1\n"

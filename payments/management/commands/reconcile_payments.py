@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from payments.services import payment_reconcile
-from samt.worker import summarise
+from payments.jobs import summarise_by_psp
+from payments.services import payment_reconcile_by_psp
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
                             help="leave attempts that moved in the last SECONDS to their own callback (default 30)")
 
     def handle(self, *args: object, quiet_for: int, **options: object) -> None:
-        outcome = payment_reconcile(older_than=timedelta(seconds=quiet_for))
-        self.stdout.write(f"reconciled — {summarise(outcome)}")
+        outcome = payment_reconcile_by_psp(older_than=timedelta(seconds=quiet_for))
+        self.stdout.write(f"reconciled: {summarise_by_psp(outcome)}")
