@@ -49,7 +49,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
-from samt.models import Role
+from samt.models import AuditEvent, Role
 from samt.sms import sms_queue
 
 # payments.md §9, plus CHECKING -> REDIRECTED for "the payer is still on the card page, ask again later".
@@ -483,7 +483,10 @@ def _settle(attempt: PaymentAttempt, gateway: PaymentGateway) -> PaymentAttempt:
     except GatewayError:
         return attempt
     if not result.succeeded:
-        _alert(attempt, "payment.settle_failed", {"code": result.code, "ref_num": attempt.bank_ref})
+        # Asked again each round for a day (SETTLE_RETRIES_FOR); a person hears of it once.
+        if not AuditEvent.objects.filter(subject_type=PaymentAttempt._meta.label_lower, subject_id=str(attempt.pk),
+                                         action="payment.settle_failed").exists():
+            _alert(attempt, "payment.settle_failed", {"code": result.code, "ref_num": attempt.bank_ref})
         return attempt
     with transaction.atomic():
         PaymentAttempt.objects.filter(pk=attempt.pk, settled_at=None).update(settled_at=timezone.now())
@@ -526,7 +529,9 @@ def _alert(attempt: PaymentAttempt, action: str, details: dict[str, Any]) -> Non
 # The reconciler ---------------------------------------------------------------------------------------------
 
 UNFINISHED = [State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN, State.REVERSE_PENDING]
-UNSETTLED = Q(state=State.SUCCEEDED, settled_at=None)
+# A PSP that deposits only on request is asked again for this long after the payment; after that the daily
+# report (the money verified at the bank) and the audit trail leave it to a person.
+SETTLE_RETRIES_FOR = timedelta(days=1)
 
 
 def payment_reconcile_by_psp(*, older_than: timedelta = timedelta(seconds=30), now: datetime | None = None
@@ -534,7 +539,8 @@ def payment_reconcile_by_psp(*, older_than: timedelta = timedelta(seconds=30), n
     """Drives every unfinished attempt that has been quiet for `older_than` through the callback's path, each at
     its own PSP; what became of them, by "psp/terminal"."""
     now = now or timezone.now()
-    quiet = PaymentAttempt.objects.filter(Q(state__in=UNFINISHED) | UNSETTLED, updated_at__lte=now - older_than)
+    unsettled = Q(state=State.SUCCEEDED, settled_at=None, paid_at__gte=now - SETTLE_RETRIES_FOR)
+    quiet = PaymentAttempt.objects.filter(Q(state__in=UNFINISHED) | unsettled, updated_at__lte=now - older_than)
     outcome: dict[str, dict[str, int]] = {}
     for pk, psp, terminal_id in list(quiet.order_by("created_at", "id").values_list("pk", "psp", "terminal_id")):
         counts = outcome.setdefault(f"{psp}/{terminal_id}", {})

@@ -290,3 +290,24 @@ def test_the_reconciler_reports_per_psp(slip, other_slip, insured_user, outsider
     call_command("reconcile_payments", "--quiet-for", "0")
     out = capsys.readouterr().out
     assert out == "reconciled: mellat/20012345 — redirected: 1; sep/10012345 — succeeded: 1\n"
+
+
+@pytest.mark.django_db
+def test_a_refused_settle_is_told_to_a_person_once_and_asked_again_for_a_day(slip, insured_user, settings, transport,
+                                                                          payer, monkeypatch):
+    settings.SAMT_PAYMENT_GATEWAYS = gateways_setting("mellat")
+    attempt = start(slip, insured_user)
+    fields = pay(payer, attempt.token)
+    real = transport.post_xml
+
+    def settle_refused(url, body, **kwargs):
+        if b"bpSettleRequest" in body:
+            return real(url, body.replace(attempt.order_id.encode(), b"1"), **kwargs)  # "sale not found" (42)
+        return real(url, body, **kwargs)
+
+    monkeypatch.setattr(http, "post_xml", settle_refused)
+    come_back(payer, attempt, fields)
+    assert payment_reconcile(**NOW) == {State.SUCCEEDED: 1}
+    assert reload(attempt).settled_at is None
+    assert audit_actions(attempt).count("payment.settle_failed") == 1
+    assert payment_reconcile(**NOW, now=timezone.now() + timedelta(days=2)) == {}
