@@ -73,7 +73,6 @@ def gateway_days(attempts: QuerySet[PaymentAttempt], first: date, last: date) ->
 
     groups = in_range.values("day", "psp", "terminal_id", "state", "failure_reason").annotate(
         n=Count("id"), amount=Sum("amount_rial"))
-    state_names = dict(State.choices)
     for group in groups:
         line = row(group["day"], group["psp"], group["terminal_id"])
         line.attempts += group["n"]
@@ -83,7 +82,7 @@ def gateway_days(attempts: QuerySet[PaymentAttempt], first: date, last: date) ->
             line.amount_succeeded += group["amount"] or 0
         elif group["state"] in FAILED_STATES:
             line.failed += group["n"]
-            reason = group["failure_reason"] or state_names[group["state"]]
+            reason = group["failure_reason"] or str(State(group["state"]).label)
             line.failures[reason] = line.failures.get(reason, 0) + group["n"]
         else:
             line.unfinished += group["n"]
