@@ -41,6 +41,10 @@ def test_the_payer_pays_through_the_second_psp_without_noticing(page, bank, insu
     slip = issue_and_press_pay(page, live_server)  # lands on a card page: no error page, no second click
     assert "۵۹٬۸۵۱٬۹۸۰ ریال" in page.get_by_test_id("amount").inner_text()
     assert "خطا" not in page.inner_text("body")
+    assert "به‌پرداخت ملت" in page.inner_text("header")  # the second PSP's own page
+    page.set_viewport_size({"width": 360, "height": 800})
+    screenshot(page, "failover_mellat_card_page_360")
+    page.set_viewport_size({"width": 1280, "height": 800})
     pay_with_a_dynamic_password(page)
     with page.expect_navigation(url=f"{live_server.url}/pay/result/**"):
         page.get_by_test_id("callback").click()
