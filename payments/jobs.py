@@ -17,6 +17,6 @@ def reconcile() -> str:
 
 
 def summarise_by_psp(outcome: dict[str, dict[str, int]]) -> str:
-    """One clause per PSP terminal: "mellat/20012345 — expired: 1; sep/10012345 — succeeded: 2"."""
+    """One clause per PSP terminal, as "psp/terminal — state: count, …; …"."""
     return "; ".join(f"{gateway} — {worker.summarise(counts)}" for gateway, counts in sorted(outcome.items())) \
         or worker.summarise({})
