@@ -126,7 +126,7 @@ def test_the_help_and_control_pages(page, live_server, psp):
     page.goto(f"{live_server.url}/psp/control/")
     # One panel per terminal (one per PSP): advance the first terminal's clock.
     page.locator("section.psp-card").first.get_by_role("button", name="+۳۱ دقیقه (مهلت تأیید)").click()
-    assert page.get_by_role("button", name="+۲۱ دقیقه (مهلت تأیید)").count() == 1  # Mellat's window: 20 min
     page.wait_for_load_state()
     assert "۳۱ دقیقه جلو رفت" in page.get_by_role("alert").first.inner_text()
+    assert page.get_by_role("button", name="+۲۱ دقیقه (مهلت تأیید)").count() == 1  # Mellat's window: 20 min
     screenshot(page, "psp_control_desktop")
