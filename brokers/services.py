@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from brokers.models import FeeRecord, FeeService, FeeTariff, PresenceMethod, WalkInSession, tehran_today
 from insured import ledger
 from insured.models import Channel, Contract, InsuredPerson, Slip
-from insured.slips import slip_issue
+from insured.slips import slip_issue, slip_offer
 from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
@@ -104,9 +104,15 @@ def walk_in_start(*, actor: Actor, national_code: str, insurance_number: str,
     office = _check_office(actor)
     with transaction.atomic():
         person = InsuredPerson.objects.filter(national_code=national_code, insurance_number=insurance_number).first()
+        refusal = _why_no_slip(person) if person else None
         if person is None:
             # Misses are recorded too: many of them from one operator is a pattern HQ should see.
             audit_record(actor=actor, action="broker.lookup_missed", after=_names(actor, office, slip=""))
+            walk_in = None
+        elif refusal:
+            # Said before any presence code is sent: the walk-in would prove presence for a slip they cannot get.
+            audit_record(actor=actor, action="broker.lookup_refused", subject=person,
+                         after=_names(actor, office, person=person.pk, slip=""))
             walk_in = None
         else:
             walk_in = WalkInSession.objects.create(office=office, operator=actor.person, person=person,
@@ -114,8 +120,16 @@ def walk_in_start(*, actor: Actor, national_code: str, insurance_number: str,
             audit_record(actor=actor, action="broker.lookup", subject=walk_in,
                          after=_names(actor, office, person=person.pk, slip=""))
     if walk_in is None:
-        raise DomainError(NOT_FOUND)
+        raise DomainError(refusal or NOT_FOUND)
     return walk_in
+
+
+def _why_no_slip(person: InsuredPerson) -> str | None:
+    """What would refuse this person's slip at a broker (no contract, lapsed, last year's statement), or None."""
+    contract = ledger.active_contract(person.pk)
+    if contract is None:
+        return NO_CONTRACT
+    return slip_offer(contract, channel=Channel.BROKER).blocked_by
 
 
 # Proof of presence ----------------------------------------------------------------------------------------------
@@ -152,6 +166,9 @@ def presence_code_send(*, actor: Actor, walk_in: WalkInSession, now: datetime | 
         locked = _locked_unproven(actor, walk_in)
         if not locked.person.mobile:
             raise DomainError(NO_MOBILE)
+        refusal = _why_no_slip(locked.person)
+        if refusal:
+            raise DomainError(refusal)
         if (locked.codes_sent >= CODES_PER_WALK_IN
                 or _codes_sent_recently(locked.person, now) >= CODES_PER_PERSON_PER_HOUR):
             raise DomainError(TOO_MANY_CODES)

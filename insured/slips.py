@@ -130,7 +130,7 @@ class SlipOffer:
         for count, label in SHORTCUTS:
             if first + (count - 1) <= latest:
                 ends.setdefault(first + (count - 1), label)
-        ends.setdefault(latest, f"تا {latest.label}")
+        ends.setdefault(latest, "تا آخرین ماه ممکن")
         return [Choice(label=label, end=end, total=rules.lines_total(self.lines_to(end)))
                 for end, label in sorted(ends.items())]
 

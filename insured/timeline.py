@@ -1,4 +1,4 @@
-"""The paid-months grid: one row per year, twelve cells, each paid, unpaid or outside the contract."""
+"""The paid-months grid: one row per year, twelve cells, each paid, unpaid, not due yet or before the contract."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from samt.jalali import JalaliMonth
 
 PAID = "paid"
 UNPAID = "unpaid"
-OUTSIDE = "outside"  # before the contract's first month or after the current month
+OUTSIDE = "outside"  # before the contract's first month
+NOT_DUE = "not_due"  # after the current month: not owed yet, and payable ahead on a slip
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def _cell(month: JalaliMonth, first: JalaliMonth, current: JalaliMonth,
           covered: dict[JalaliMonth, CoveredMonth]) -> Cell:
     if month in covered:
         return Cell(month, PAID, covered[month])
-    if month < first or month > current:
+    if month < first:
         return Cell(month, OUTSIDE)
+    if month > current:
+        return Cell(month, NOT_DUE)
     return Cell(month, UNPAID)

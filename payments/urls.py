@@ -10,6 +10,7 @@ urlpatterns = [
     path("office/slip/<str:number>/", views.pay_office_slip, name="pay_office_slip"),
     path("branch/<str:code>/slip/<str:number>/", views.pay_branch_slip, name="pay_branch_slip"),
     path("branch/<str:code>/debt/<str:number>/", views.pay_branch_debt_slip, name="pay_branch_debt_slip"),
+    path("office/slip/<str:number>/receipt/", views.office_slip_receipt, name="office_slip_receipt"),
     path("callback/<str:order_id>/", views.callback, name="callback"),
     path("result/<uuid:public_key>/", views.result, name="result"),
     path("receipt/<uuid:public_key>/pdf/", views.receipt_pdf, name="receipt_pdf"),

@@ -36,7 +36,7 @@ from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
-from samt.models import OfficeStatus, Role
+from samt.models import HQ_ROLES, OfficeStatus, Role
 from samt.persian import to_persian_digits
 from samt.throttle import TOO_MANY, request_allowed
 
@@ -210,6 +210,15 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
 def slip_receipt(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """From a paid slip of one's own to the payment that paid it (insured/ links here without importing us)."""
     slip = selectors.slip_for_user_or_404(request.user, number)
+    attempt = get_object_or_404(PaymentAttempt, slip=slip, state=State.SUCCEEDED)
+    return redirect("payments:result", public_key=attempt.public_key)
+
+
+@role_required(Role.BROKER_OPERATOR, *HQ_ROLES)
+def office_slip_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """From a slip this office issued, once paid (at its counter or by the insured), to the payment's receipt:
+    the office's slip page links here, as brokers/ may not name payments (issue 15)."""
+    slip = get_scoped_or_404(Slip.objects.all(), request.user, office_path="office", number=number)
     attempt = get_object_or_404(PaymentAttempt, slip=slip, state=State.SUCCEEDED)
     return redirect("payments:result", public_key=attempt.public_key)
 

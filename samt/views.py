@@ -26,6 +26,7 @@ from samt.access import AuthenticatedRequest, role_required, visible_branches, v
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
+from samt.logins import remember_previous_login
 from samt.models import HQ_ROLES, AuditEvent, Role, SmsMessage, User
 from samt.qr import qr_svg
 
@@ -50,7 +51,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        previous = form.get_user().last_login  # the sign-in below overwrites it
         response = super().form_valid(form)
+        remember_previous_login(self.request, previous)
         with transaction.atomic():
             audit_record(actor=Actor.from_request(self.request), action="auth.login", subject=form.get_user())
         return response

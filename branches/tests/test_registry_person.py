@@ -12,7 +12,7 @@ from branches.tests.registry_builders import pay_months, register_person, valid_
 from branches.views.registry import ledger_timeline
 from insured import ledger, services
 from insured.models import ContractStatus, Dependant
-from insured.timeline import OUTSIDE, PAID, UNPAID
+from insured.timeline import NOT_DUE, OUTSIDE, PAID, UNPAID
 from samt.actors import Actor
 from samt.identifiers import NATIONAL_CODE_INVALID
 from samt.jalali import JalaliMonth
@@ -44,7 +44,7 @@ def test_the_timeline_runs_from_the_contracts_first_year_to_this_year(contract):
     timeline = ledger_timeline(contract, current)
     assert [row.year for row in timeline] == [1404, 1405]
     assert states(timeline, 1404) == [OUTSIDE] * 3 + [PAID] * 9
-    assert states(timeline, 1405) == [UNPAID] * 9 + [OUTSIDE] * 3
+    assert states(timeline, 1405) == [UNPAID] * 9 + [NOT_DUE] * 3
     assert (timeline[0].paid, timeline[1].unpaid) == (9, 9)
 
 
@@ -61,12 +61,12 @@ def test_the_page_shows_details_contract_and_a_timeline_with_text_for_each_cell(
     assert "مشاغل آزاد — نرخ ۱۲٪" in html
     assert "آخرین ماه پرداخت‌شده" in html and "اسفند ۱۴۰۴" in html
     # Each state has a symbol and words, not only a colour; the legend says what they mean.
-    assert "پرداخت‌شده</li>" in html and "پرداخت‌نشده</li>" in html and "بیرون از دوره" in html
+    assert "پرداخت‌شده</li>" in html and "پرداخت‌نشده</li>" in html and "هنوز سررسید نشده</li>" in html
     assert html.count('class="lg-cell lg-paid" title=') == 9
     paid_title = re.search(r'title="تیر ۱۴۰۴: پرداخت‌شده، ([۰-۹٬]+) ریال، برگ ۴۰۰۰۰۱۲۳۷"', html)
     assert paid_title, "a paid month tells its amount and slip number on hover"
     assert "<span class=\"visually-hidden\">تیر ۱۴۰۴: پرداخت‌شده" in html
-    assert "خرداد ۱۴۰۴: بیرون از دوره" in html
+    assert "خرداد ۱۴۰۴: پیش از قرارداد" in html
     assert f'href="/branch/2104/contracts/{contract.number}/statements/1404/"' in html
 
 

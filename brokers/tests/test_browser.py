@@ -103,6 +103,9 @@ def pay_at_the_counter(page, live_server, settings, slip: Slip) -> None:
     click(page, "link", "بازگشت به برگ در کارگزاری")
     assert page.inner_text("[data-testid=slip-status]") == "پرداخت‌شده"
     shoot(page, "slip_paid")
+    click(page, "link", "رسید پرداخت بانک")  # the office's slip page leads to the bank's receipt (issue 15)
+    assert "پرداخت با موفقیت انجام شد" in page.inner_text("main")
+    page.go_back()
     slip.refresh_from_db()
     assert slip.status == SlipStatus.PAID
 

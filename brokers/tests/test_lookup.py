@@ -6,8 +6,9 @@ import pytest
 
 from brokers.models import WalkInSession
 from brokers.services import NOT_FOUND
-from insured.tests.factories import national_code
-from samt.models import AuditEvent
+from insured.tests.factories import make_contract, national_code, pay_months
+from samt.jalali import JalaliMonth as M
+from samt.models import AuditEvent, SmsMessage
 from samt.persian import to_persian_digits
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,22 @@ def test_before_presence_only_a_masked_mobile_is_shown(operator_client, person):
 def test_branch_staff_and_insured_cannot_use_the_lookup(client_for, staff_a, insured_user, hq_user):
     for user in (staff_a, insured_user, hq_user):
         assert client_for(user).get("/broker/walk-in/").status_code == 403
+
+
+def test_a_lapsed_person_is_refused_at_the_lookup_before_any_code_is_sent(operator_client, staff_a, branch_a):
+    """The operator learns the gate at once, not after the insured has read out an SMS code (issue 15)."""
+    contract = make_contract(staff_a, branch_a, serial=5550004)
+    pay_months(contract, M(1405, 1), M(1405, 4))
+    response = look_up(operator_client, contract.insured.national_code, contract.insured.insurance_number)
+    body = response.content.decode()
+    assert response.status_code == 200 and "باطل شده" in body
+    assert not WalkInSession.objects.exists() and not SmsMessage.objects.exists()
+    assert AuditEvent.objects.filter(action="broker.lookup_refused").count() == 1
+
+
+def test_the_statement_gate_is_said_at_the_lookup(operator_client, staff_a, branch_a):
+    contract = make_contract(staff_a, branch_a, serial=5550003, first_month=M(1404, 1))
+    pay_months(contract, M(1404, 1), M(1405, 7))
+    body = look_up(operator_client, contract.insured.national_code, contract.insured.insurance_number).content.decode()
+    assert "گردش حساب سال ۱۴۰۴" in body
+    assert not WalkInSession.objects.exists()

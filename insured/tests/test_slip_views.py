@@ -7,6 +7,7 @@ import subprocess
 import pytest
 import time_machine
 
+from conftest import PASSWORD
 from insured.models import Slip, SlipStatus
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.jalali import JalaliMonth as M
@@ -102,7 +103,7 @@ def test_the_timeline_shows_paid_and_unpaid_months(insured_client):
     body = insured_client.get("/me/months/").content.decode()
     assert "شهریور ۱۴۰۵ پرداخت‌شده" in body
     assert "مهر ۱۴۰۵ پرداخت‌نشده" in body
-    assert "دی ۱۴۰۵ خارج از دوره" in body
+    assert "دی ۱۴۰۵ هنوز سررسید نشده" in body
 
 
 def test_a_lapsed_person_is_told_why_and_where_to_go(client_for, insured_user, staff_a, branch_a):
@@ -196,3 +197,28 @@ def test_a_paid_slip_links_to_its_receipt_and_offers_no_payment(insured_client):
     body = insured_client.get(f"/me/slips/{slip.number}/").content.decode()
     assert f'href="/pay/slip/{slip.number}/receipt/"' in body
     assert "پرداخت با کارت بانکی" not in body
+
+
+def test_the_home_page_promises_only_what_the_quote_gives(client_for, staff_a, branch_a, insured_user):
+    """A treatment contract while HQ has not entered this year's per-capita fee: the quote refuses, so the home
+    page says the same refusal and offers no button to a page that would refuse (issue 15)."""
+    contract = make_contract(staff_a, branch_a, rate_code="03", treatment=True)
+    contract.insured.user = insured_user
+    contract.insured.save(update_fields=["user"])
+    client = client_for(insured_user)
+    home = client.get("/me/").content.decode()
+    quote = client.get("/me/quote/").content.decode()
+    assert 'data-testid="blocked"' in quote
+    assert 'data-testid="gate"' in home and "می‌توانید برگ پرداخت را از" not in home
+    assert 'href="/me/quote/"' not in home
+
+
+def test_the_home_page_shows_the_previous_sign_in_not_this_one(client, insured_user, contract):
+    first = client.post("/login/", {"username": insured_user.username, "password": PASSWORD})
+    assert first.status_code == 302
+    assert "این نخستین ورود شماست" in client.get("/me/").content.decode()
+    client.post("/logout/")
+    again = client.post("/login/", {"username": insured_user.username, "password": PASSWORD})
+    assert again.status_code == 302, again.content.decode()[-3000:]
+    body = client.get("/me/").content.decode()
+    assert "ورود پیشین</dt><dd class=\"col-sm-8\">۱۴۰۵/۰۹/۰۴ ساعت ۱۰:۰۰</dd>" in body

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from insured import ledger, services
-from insured.models import Contract, DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
+from insured.models import Channel, Contract, DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
+from insured.slips import slip_offer
 from samt.access import AuthenticatedRequest, role_required
 from samt.actors import Actor
-from samt.jalali import JalaliMonth
+from samt.logins import previous_login
 from samt.models import Role
 
 
@@ -20,12 +21,15 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     """Who they are to the organisation: their contract and where it stands this month."""
     person = InsuredPerson.objects.filter(user=request.user).select_related("branch").first()
     contract = ledger.active_contract(person.pk) if person else None
-    standing = ledger.standing(contract, JalaliMonth.current()) if contract else None
+    # The same offer the quote page makes, so this page never promises what the quote then refuses.
+    offer = slip_offer(contract, channel=Channel.ONLINE) if contract else None
+    standing = offer.standing if offer else None
     ended = ledger.lapsed_contract(person.pk) if person and contract is None else None
     # 1.5 times the minimum wage reads "۱٫۵" with the Persian decimal separator.
     ratio = f"{contract.wage_ratio.normalize():f}".replace(".", "٫") if contract else ""
     context = {
-        "person": person, "contract": contract, "standing": standing, "wage_ratio": ratio,
+        "person": person, "contract": contract, "offer": offer, "standing": standing,
+        "wage_ratio": ratio, "previous_login": previous_login(request),
         "open_slip": _open_slip(contract), "open_debt_slips": _open_debt_slips(person),
         "status": ledger.home_status(standing, ended), "ended_contract": ended,
         "has_statements": person is not None and person.contracts.filter(statements__isnull=False).exists(),

@@ -126,3 +126,20 @@ def test_an_insured_finds_the_payment_of_their_paid_slip(slip, insured_user, out
     come_back(browser, attempt, pay(Client(), attempt.token))
     assert browser.get(url)["Location"] == reverse("payments:result", args=[attempt.public_key])
     assert client_for(outsider).get(url).status_code == 404  # someone else's slip
+
+
+def test_the_offices_slip_page_leads_to_the_receipt_once_paid(office_slip, broker_operator, other_office, client_for,
+                                                              portal_gateway):
+    """After a counter payment the office's slip page links to the bank's receipt (issue 15); another office
+    finds nothing there."""
+    operator = client_for(broker_operator)
+    receipt = reverse("payments:office_slip_receipt", args=[office_slip.number])
+    assert receipt not in operator.get(f"/broker/slips/{office_slip.number}/").content.decode()
+    assert operator.get(receipt).status_code == 404  # not paid yet
+    operator.post(pay_url(office_slip))
+    attempt = PaymentAttempt.objects.get(slip=office_slip)
+    come_back(operator, attempt, pay(Client(), attempt.token))
+    assert f'href="{receipt}"' in operator.get(f"/broker/slips/{office_slip.number}/").content.decode()
+    assert operator.get(receipt)["Location"] == reverse("payments:result", args=[attempt.public_key])
+    stranger = make_user("operator_2", role=Role.BROKER_OPERATOR, office=other_office)
+    assert client_for(stranger).get(receipt).status_code == 404

@@ -17,8 +17,10 @@ FORBIDDEN = {
     "brokers": {"branches", "payments", "hq"},
     "payments": {"branches", "brokers", "hq"},
 }
-# The project glue may name every app: the URL list, the settings and the demo-data command.
-GLUE = {"samt/urls.py", "samt/settings.py", "samt/management/commands/seed_demo.py"}
+# The project glue may name every app: the URL list, the settings, the demo-data command and the crawl of the
+# whole portal.
+GLUE = {"samt/urls.py", "samt/settings.py", "samt/management/commands/seed_demo.py",
+        "samt/tests/test_crawl.py"}
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([a-z_]+)", re.MULTILINE)
 
 

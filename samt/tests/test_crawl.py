@@ -5,9 +5,9 @@ account or role added to the demo is crawled without touching this file), walks 
 home by following links and submitting GET forms, takes the main journeys' happy paths (an insured issues and
 pays a slip; a broker operator serves a walk-in; branch staff issue a slip at the counter), submits each POST
 form once with its required fields empty to see its errors, and checks every page at 1366 px and 360 px and
-every PDF it meets (see crawl_support for the rules). Each account's landing page is always checked; any other
-page shape (ids taken out of the URL) is visited by at most two accounts of a role, and axe runs on the first,
-which keeps the run to a few minutes however much data the demo holds.
+every PDF it meets (see crawl_support for the rules). A page shape (ids taken out of the URL) is checked again
+for another account of the same role only when it offers other ways on, and axe runs on a role's first page of
+each shape, which keeps the run to a few minutes however much data the demo holds.
 """
 
 from __future__ import annotations
@@ -15,14 +15,23 @@ from __future__ import annotations
 import io
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from insured import ledger
+from insured.models import Channel, InsuredPerson
+from insured.slips import slip_quote
+from payments.simulator.fixtures import CARDS
+from payments.simulator.fixtures import install as install_the_simulated_bank
+from samt.errors import DomainError
+from samt.jalali import JalaliMonth
 from samt.management.commands.seed_demo import DEMO_PASSWORD
 from samt.models import Branch, User
 from samt.tests.browser_support import log_in
@@ -38,7 +47,6 @@ from samt.tests.crawl_support import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VISITS_PER_ROLE = 2
 # Not pages of the portal: the PSP simulator stands in for the bank, the admin is Django's own, and signing out
 # would end the walk.
 SKIP = re.compile(r"^/(psp|admin|logout|static)/")
@@ -53,6 +61,29 @@ GET_FORMS = """() => [...document.querySelectorAll('form')]
 ASKING_FORMS = """() => [...document.querySelectorAll('main form[method=post], main form[method=POST]')]
   .map((f, i) => [i, f.querySelector('[required]:not([type=hidden]):not([type=checkbox]):not([type=radio])')])
   .filter(([i, field]) => field && field.checkVisibility()).map(([i]) => i)"""
+# The main journeys' happy paths: a POST form whose action matches is sent once per role, with these values (a
+# callable gets the crawl), and the walk goes on from where it leads. The bank's own pages in between are driven
+# by pay_at_the_bank.
+HAPPY_PATHS: list[tuple[re.Pattern[str], Callable[[Crawl], dict[str, str | bool]]]] = [
+    (re.compile(r"/me/slips/issue/$"), lambda crawl: {}),
+    (re.compile(r"/branch/[^/]+/insured/[0-9]+/slip/issue/$"), lambda crawl: {}),
+    (re.compile(r"/branch/[^/]+/contracts/[^/]+/statements/[0-9]+/debt-slip/$"), lambda crawl: {}),
+    (re.compile(r"/broker/walk-in/$"), lambda crawl: crawl.walk_in),
+    (re.compile(r"/broker/walk-in/[^/]+/card-check/$"), lambda crawl: {"card_serial": "1A2B3C4D5E", "confirmed": True}),
+    (re.compile(r"/broker/walk-in/[^/]+/issue/$"), lambda crawl: {}),
+    (re.compile(r"/pay/(slip|debt|office/slip)/[^/]+/$"), lambda crawl: {}),
+]
+POST_FORMS = "main form[method=post], main form[method=POST]"
+FORM_ACTIONS = f"""() => [...document.querySelectorAll('{POST_FORMS}')]
+  .map(f => new URL(f.getAttribute('action') || location.href, location.href).href)"""
+SEND_FORM = f"""([i, values]) => {{
+  const form = document.querySelectorAll('{POST_FORMS}')[i];
+  for (const [name, value] of Object.entries(values)) {{
+    const el = form.elements[name];
+    if (el.type === 'checkbox') el.checked = value; else el.value = value;
+  }}
+  form.requestSubmit();
+}}"""
 SUBMIT_EMPTY = """(i) => {
   const form = document.querySelectorAll('main form[method=post], main form[method=POST]')[i];
   form.noValidate = true;
@@ -67,8 +98,13 @@ class Crawl:
     base: str
     findings: Findings = field(default_factory=Findings)
     phones: list[str] = field(default_factory=list)
-    shapes: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    visited: set[tuple[str, str]] = field(default_factory=set)
+    checked: set[tuple[str, str]] = field(default_factory=set)
+    signatures: set[tuple[str, str, frozenset[str]]] = field(default_factory=set)
+    documents: set[tuple[str, str]] = field(default_factory=set)
     forms_tried: set[str] = field(default_factory=set)
+    happy_done: set[tuple[str, str]] = field(default_factory=set)
+    walk_in: dict[str, str | bool] = field(default_factory=dict)
 
     def path(self, url: str) -> str:
         parts = urlsplit(url)
@@ -91,26 +127,23 @@ class Crawl:
         self.check_page(page, f"{who} {self.path(page.url)}", page.content())
 
     def walk(self, page, who: str, role: str, start: list[str]) -> None:
-        """Breadth first from `start`, whose first page (the account's landing page) is always checked."""
+        """Breadth first from `start` (the account's landing page first). A page is checked when its role has not
+        yet seen one of its shape offering the same ways on (links and forms): two insured persons' quote pages
+        are both checked when one offers to issue and the other explains why not, but not a second slip page."""
         queue = deque(start)
-        landing = start[0]
         while queue:
             url = queue.popleft().split("#")[0]
             if not self.is_ours(url):
                 continue
             parts = urlsplit(url)
             shape = url_pattern(parts.path, parts.query)
-            visitors = self.shapes.setdefault((role, shape), set())
-            if who in visitors or (len(visitors) >= VISITS_PER_ROLE and url != landing):
+            if (who, shape) in self.visited:
                 continue
-            visitors.add(who)
-            if re.search(r"(\.pdf|/pdf/)$", parts.path):
-                self.pdf(page, who, url)
-                continue
-            if parts.path.endswith("/csv/"):
-                response = page.request.get(url)
-                if not response.ok:
-                    self.findings.add("broken link", f"{who} {self.path(url)}", response.status)
+            self.visited.add((who, shape))
+            if re.search(r"(\.pdf|/pdf/|/csv/)$", parts.path):
+                if (role, shape) not in self.documents:
+                    self.documents.add((role, shape))
+                    self.document(page, who, url)
                 continue
             response = page.goto(url)
             if response is None or not response.ok:
@@ -118,17 +151,40 @@ class Crawl:
                 continue
             if "text/html" not in response.headers.get("content-type", ""):
                 continue
-            if page.url != url:  # redirected: the page is the one it landed on
-                landed = urlsplit(page.url)
-                seen = self.shapes.setdefault((role, url_pattern(landed.path, landed.query)), set())
-                if who in seen:
-                    continue
-                seen.add(who)
-            where = f"{who} {self.path(page.url)}"
-            self.check_page(page, where, response.text(), axe=len(visitors) == 1)
-            queue.extend(page.evaluate(LINKS))
-            queue.extend(page.evaluate(GET_FORMS))
-            self.try_forms(page, who, role, url)
+            landed = urlsplit(page.url)
+            shape = url_pattern(landed.path, landed.query)  # where a redirect led
+            self.visited.add((who, shape))
+            links = page.evaluate(LINKS) + page.evaluate(GET_FORMS)
+            ways = {url_pattern(urlsplit(u).path, urlsplit(u).query) for u in links + page.evaluate(FORM_ACTIONS)}
+            signature = (role, shape, frozenset(ways))
+            if signature in self.signatures:
+                continue
+            self.signatures.add(signature)
+            first_of_shape = (role, shape) not in self.checked
+            self.checked.add((role, shape))
+            self.check_page(page, f"{who} {self.path(page.url)}", response.text(), axe=first_of_shape)
+            queue.extend(links)
+            self.try_forms(page, who, role, page.url)
+            queue.extend(self.happy_path(page, who, role, page.url))
+
+    def happy_path(self, page, who: str, role: str, url: str) -> list[str]:
+        """Sends this page's first happy-path form not yet sent by the role; returns the links where it led."""
+        if page.url != url:
+            page.goto(url)
+        for index, action in enumerate(page.evaluate(FORM_ACTIONS)):
+            path = urlsplit(action).path
+            for pattern, values in HAPPY_PATHS:
+                if pattern.search(path) and (role, pattern.pattern) not in self.happy_done:
+                    self.happy_done.add((role, pattern.pattern))
+                    with page.expect_navigation():
+                        page.evaluate(SEND_FORM, [index, values(self)])
+                    if page.locator("form[data-auto-submit]").count():  # our hand-off to the bank
+                        page.wait_for_url(re.compile(r".*/psp/.*"))
+                    if "/psp/" in page.url:
+                        pay_at_the_bank(page)
+                    self.check_here(page, who)
+                    return [page.url, *page.evaluate(LINKS)]
+        return []
 
     def try_forms(self, page, who: str, role: str, url: str) -> None:
         """Each POST form that asks for something, once, with its required fields empty: its errors are shown
@@ -149,9 +205,13 @@ class Crawl:
             self.check_page(page, where, page.content())
             check_form_errors(page, self.findings, where)
 
-    def pdf(self, page, who: str, url: str) -> None:
+    def document(self, page, who: str, url: str) -> None:
         where = f"{who} {self.path(url)}"
         response = page.request.get(url)
+        if urlsplit(url).path.endswith("/csv/"):
+            if not response.ok:
+                self.findings.add("broken link", where, response.status)
+            return
         if not response.ok or response.headers.get("content-type") != "application/pdf":
             self.findings.add("broken link", where, f"{response.status} {response.headers.get('content-type')}")
             return
@@ -160,6 +220,36 @@ class Crawl:
         segments = [s for s in urlsplit(url).path.split("/") if re.fullmatch(r"[0-9A-Za-z-]{4,20}", s)]
         references = [s for s in segments if re.search(r"[0-9]", s) and not re.fullmatch(r"[0-9]{4}", s)][-1:]
         check_pdf(response.body(), self.findings, where, references=references, phones=self.phones)
+
+
+def pay_at_the_bank(page) -> None:
+    """The simulated bank's card page, with the card it approves, and back to the portal."""
+    card = CARDS[0]
+    page.wait_for_selector("#id_pan")
+    page.fill("#id_pan", card["pan"])
+    page.fill("#id_cvv2", card["cvv2"])
+    page.fill("#id_expiry_month", str(card["expiry_month"]))
+    page.fill("#id_expiry_year", str(card["expiry_year"])[-2:])
+    page.fill("#id_pin2", card["pin2"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="پرداخت", exact=True).click()
+    with page.expect_navigation(url=re.compile(r".*/pay/result/.*")):
+        page.get_by_text("بازگشت به سایت پذیرنده", exact=True).click()
+
+
+def a_walk_in() -> dict[str, str | bool]:
+    """The broker's lookup values: the first demo person a broker may issue a slip for today."""
+    current = JalaliMonth.current()
+    for person in InsuredPerson.objects.order_by("national_code"):
+        contract = ledger.active_contract(person.pk)
+        if contract is None:
+            continue
+        try:
+            slip_quote(contract, ledger.standing(contract, current).latest_end, channel=Channel.BROKER)
+        except DomainError:
+            continue
+        return {"national_code": person.national_code, "insurance_number": person.insurance_number}
+    return {}
 
 
 def sign_in(page, base: str, user: User, password: str) -> None:
@@ -194,7 +284,11 @@ def test_every_demo_account_sees_a_clean_portal(browser, live_server, settings):
     settings.DEBUG = True  # seed_demo refuses to publish demo passwords anywhere else
     call_command("seed_demo", stdout=io.StringIO())
     settings.DEBUG = False
-    crawl = Crawl(base=live_server.url, phones=[b.phone for b in Branch.objects.all() if b.phone])
+    install_the_simulated_bank(apps)
+    settings.SAMT_PAYMENT_GATEWAYS = [{**gateway, "BASE_URL": f"{live_server.url}/psp"}
+                                      for gateway in settings.SAMT_PAYMENT_GATEWAYS]
+    crawl = Crawl(base=live_server.url, phones=[b.phone for b in Branch.objects.all() if b.phone],
+                  walk_in=a_walk_in())
 
     public = browser.new_context(locale="fa-IR").new_page()
     watch_assets(public, crawl, "anonymous")
@@ -214,5 +308,6 @@ def test_every_demo_account_sees_a_clean_portal(browser, live_server, settings):
         crawl.walk(page, who, str(user.role), [page.url, urljoin(live_server.url, "/home/")])
         context.close()
 
-    print(f"crawl: {len(accounts)} accounts, {crawl.findings.pages} page checks, {crawl.findings.pdfs} PDFs")
+    print(f"crawl: {len(accounts)} accounts, {crawl.findings.pages} page checks, {crawl.findings.pdfs} PDFs, "
+          f"happy paths: {sorted(crawl.happy_done)}")
     assert not crawl.findings.lines, crawl.findings.report()

@@ -135,3 +135,21 @@ def test_filters_render_in_templates() -> None:
         n=12,
     )
     assert html == "۱٬۲۳۴٬۵۶۷ | ۱۴۰۵/۰۱/۰۱ | ۱۴۰۵/۰۱/۰۱ ساعت ۱۴:۰۵ | فروردین ۱۴۰۵ | ۱۲"
+
+
+def test_a_phone_number_reads_left_to_right_with_persian_digits_on_a_page_and_in_a_pdf():
+    assert render("{{ p|ltr_num }}", p="021-88700000") == '<bdi dir="ltr">۰۲۱-۸۸۷۰۰۰۰۰</bdi>'
+    # WeasyPrint ignores unicode-bidi and inline direction: the isolates go into the text itself.
+    assert render('{{ p|ltr_num:"pdf" }}', p="021-88700000") == "\u2066۰۲۱-۸۸۷۰۰۰۰۰\u2069"
+
+
+def test_a_case_sensitive_reference_keeps_its_latin_digits_and_letters():
+    assert render("{{ r|ref }}", r="GmQ7x-0042") == '<bdi dir="ltr" class="ref">GmQ7x-0042</bdi>'
+    assert render('{{ r|ref:"pdf" }}', r="GmQ7x-0042") == "\u2066GmQ7x-0042\u2069"
+    assert render("{{ r|ref }}", r=None) == "—"
+
+
+def test_identifiers_inside_persian_text_are_isolated_and_the_rest_escaped():
+    html = render("{{ s|ltr_runs }}", s="مراجعه 1b56ab09 — <b>کارگزاری</b>")
+    b = '<bdi dir="ltr">b</bdi>'
+    assert html == f'مراجعه <bdi dir="ltr">1b56ab09</bdi> — &lt;{b}&gt;کارگزاری&lt;/{b}&gt;'
