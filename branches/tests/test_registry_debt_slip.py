@@ -106,6 +106,8 @@ def test_the_pdf_is_an_a4_persian_document_with_number_amount_in_words_and_qr(cl
         assert expected in text, expected
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
     assert "Vazirmatn" in fonts or fonts == ""
+    # The branch's phone in the order it is dialled, not "۰۰۰۰۰۰۰۰-۰۲۱" (WeasyPrint ignores unicode-bidi).
+    assert "۰۲۱-۰۰۰۰۰۰۰۰" in text and "۰۰۰۰۰۰۰۰-۰۲۱" not in text
 
 
 def test_recording_it_paid_settles_the_statement_and_says_so(client_for, staff_a, issued_statement):

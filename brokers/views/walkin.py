@@ -26,6 +26,7 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
 from samt.models import Role
+from samt.persian import to_persian_digits
 
 operator_only = broker_view(Role.BROKER_OPERATOR)
 
@@ -72,7 +73,8 @@ def send_code(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"کد به همراه {services.mask_mobile(walk_in.code_mobile)} پیامک شد؛ "
+        mobile = to_persian_digits(services.mask_mobile(walk_in.code_mobile))
+        messages.success(request, f"کد به همراه \u2066{mobile}\u2069 پیامک شد؛ "
                                   "بیمه‌شده آن را از گوشی خود بخواند.")
     return redirect("brokers:walk_in", key=key)
 

@@ -18,6 +18,7 @@ from samt.persian import normalize_digits
 
 AXE = Path(__file__).resolve().parent / "assets" / "axe-core" / "axe.min.js"
 WIDTHS = (1366, 360)
+PHONE = 360
 SERIOUS = ("moderate", "serious", "critical")
 
 # Latin words that are Latin by nature where the portal shows them in running Persian text: format and
@@ -25,6 +26,7 @@ SERIOUS = ("moderate", "serious", "critical")
 # rendered as what they are: in an element laid out left to right (dir="ltr", the .ltr class, <bdo dir=ltr>).
 LATIN_ALLOWED = {"PDF", "CSV", "SMS", "QR", "RRN", "TOTP", "IBAN"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.@/-]*")
+LATIN_NUMBER = re.compile(r"[0-9]+")
 # One word for a thing across the site (style: «گذرواژه» for password), and no bare Django defaults.
 WORDS_NOT_USED = ("رمز عبور", "این فیلد لازم است")
 TEMPLATE_SOURCE = re.compile(r"\{#|#\}|\{\{|\}\}|\{%|%\}")
@@ -39,7 +41,7 @@ LATIN_SCAN = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!el || el.closest(skip) || ltr(el) || !/[A-Za-z]/.test(node.nodeValue)) continue;
+    if (!el || el.closest(skip) || ltr(el) || !/[A-Za-z0-9]/.test(node.nodeValue)) continue;
     if (!el.checkVisibility({visibilityProperty: true})) continue;
     found.push(node.nodeValue.trim());
   }
@@ -48,7 +50,7 @@ LATIN_SCAN = """() => {
     for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'value']) {
       if (name === 'value' && el.type !== 'submit') continue;
       const value = el.getAttribute(name);
-      if (value && /[A-Za-z]/.test(value)) found.push(value);
+      if (value && /[A-Za-z0-9]/.test(value)) found.push(value);
     }
   }
   return found;
@@ -67,6 +69,13 @@ OVERFLOW_SCAN = """() => {
   }
   return {scrollWidth: document.documentElement.scrollWidth, culprits: culprits.slice(0, 5)};
 }"""
+
+# A table the insured person reads on their phone shows every column without scrolling sideways (amounts and
+# statuses were cut off at the edge of a scrolling box).
+TABLES_SCROLLING = """() => [...document.querySelectorAll('main .table-responsive')]
+  .filter(box => box.scrollWidth > box.clientWidth + 1 && box.checkVisibility())
+  .map(box => `${box.scrollWidth}px in ${box.clientWidth}px: ` +
+       (box.querySelector('caption, th') || box).textContent.trim().slice(0, 40))"""
 
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
@@ -133,13 +142,23 @@ def check_html(html: str, findings: Findings, where: str) -> None:
         break
 
 
-def check_rendered(page, findings: Findings, where: str, *, allowed: set[str], run_axe: bool) -> None:
+def check_rendered(page, findings: Findings, where: str, *, allowed: set[str], run_axe: bool,
+                   tables_fit: bool = False) -> None:
     overflow = page.evaluate(OVERFLOW_SCAN)
     if overflow:
         findings.add("overflow", where, overflow)
-    words = latin_words(page.evaluate(LATIN_SCAN), allowed)
+    if tables_fit and page.viewport_size["width"] <= PHONE:
+        for table in page.evaluate(TABLES_SCROLLING):
+            findings.add("table cut off", where, table)
+    texts = page.evaluate(LATIN_SCAN)
+    words = latin_words(texts, allowed)
     if words:
         findings.add("latin", where, sorted(words))
+    # Amounts, dates and counts read in Persian digits; a Latin digit in right-to-left text is one that was not
+    # passed through the formatting filters (or an identifier not marked left to right).
+    numbers = {number for text in texts for number in LATIN_NUMBER.findall(LATIN_WORD.sub("", text))}
+    if numbers:
+        findings.add("latin digits", where, sorted(numbers)[:8])
     text = page.inner_text("body")
     for phrase in WORDS_NOT_USED:
         if phrase in text:

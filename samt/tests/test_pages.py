@@ -94,3 +94,8 @@ def test_no_model_change_is_missing_a_migration():
 def test_the_health_check_answers_without_a_session(client):
     response = client.get("/healthz/")
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_favicon_ico_is_there_for_browsers_that_ask_without_a_link(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("/samt/favicon.ico")
