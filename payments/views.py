@@ -215,7 +215,7 @@ def slip_receipt(request: AuthenticatedRequest, number: str) -> HttpResponse:
 
 
 @role_required(Role.BROKER_OPERATOR, *HQ_ROLES)
-def office_slip_receipt(request: HttpRequest, number: str) -> HttpResponse:
+def office_slip_receipt(request: AuthenticatedRequest, number: str) -> HttpResponse:
     """From a slip this office issued, once paid (at its counter or by the insured), to the payment's receipt:
     the office's slip page links here, as brokers/ may not name payments (issue 15)."""
     slip = get_scoped_or_404(Slip.objects.all(), request.user, office_path="office", number=number)

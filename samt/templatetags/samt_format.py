@@ -144,7 +144,8 @@ def ltr_runs(value: Any) -> str:
     left to right."""
     if value in (None, ""):
         return EMPTY
-    text, pieces, at = str(value), [], 0
+    text, at = str(value), 0
+    pieces: list[str] = []
     for match in _LATIN_RUN.finditer(text):
         pieces.append(conditional_escape(text[at:match.start()]))
         pieces.append(_isolated(match.group(0), ""))
