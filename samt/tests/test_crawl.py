@@ -25,6 +25,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Error as PlaywrightError
 
 from brokers.models import WalkInSession
 from insured import ledger
@@ -163,7 +164,13 @@ class Crawl:
                     self.documents.add((role, shape))
                     self.document(page, who, url)
                 continue
-            response = page.goto(url)
+            try:
+                response = page.goto(url)
+            except PlaywrightError as error:  # a file to save (CSV, spreadsheet): fetched, not displayed
+                if "Download is starting" not in str(error):
+                    raise
+                self.document(page, who, url)
+                continue
             if os.environ.get("SAMT_CRAWL_VERBOSE"):
                 print(who, url)
             if response is None or not response.ok:
@@ -235,13 +242,12 @@ class Crawl:
     def document(self, page, who: str, url: str) -> None:
         where = f"{who} {self.path(url)}"
         response = page.request.get(url)
-        if urlsplit(url).path.endswith("/csv/"):
-            if not response.ok:
-                self.findings.add("broken link", where, response.status)
-            return
-        if not response.ok or response.headers.get("content-type") != "application/pdf":
+        is_pdf = response.headers.get("content-type", "").split(";")[0] == "application/pdf"
+        if not response.ok or (re.search(r"(\.pdf|/pdf/)$", urlsplit(url).path) and not is_pdf):
             self.findings.add("broken link", where, f"{response.status} {response.headers.get('content-type')}")
             return
+        if not is_pdf:
+            return  # a CSV or another file to save: it is there, which is all the crawl can say of it
         # The document's own number is in its URL (…/<number>/pdf/ or …/<number>/letter.pdf): it must be printed
         # as it reads. Keys that are not printed (UUIDs) are left out.
         segments = [s for s in urlsplit(url).path.split("/") if re.fullmatch(r"[0-9A-Za-z-]{4,20}", s)]
