@@ -75,6 +75,7 @@ ACTION_NAMES: dict[str, str] = {
     "credential.delivered": "تحویل نامه گذرواژه",
     "broker.lookup": "جست‌وجوی مراجعه‌کننده",
     "broker.lookup_missed": "جست‌وجوی بی‌نتیجه",
+    "broker.lookup_refused": "جست‌وجو: صدور برگ برای این بیمه‌شده بسته است",
     "broker.presence_code_sent": "ارسال کد احراز حضور",
     "broker.presence_code_wrong": "کد احراز حضور نادرست",
     "broker.presence_proven": "احراز حضور",
