@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MANAGE := DEBUG=1 $(PY) manage.py
 
-.PHONY: run test lint totp migrate demo clean
+.PHONY: run serve test lint totp migrate demo clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,24 @@ run: demo
 	$(MANAGE) worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## serve: the production stack on 127.0.0.1:$(PORT): gunicorn (gunicorn.conf.py) with WhiteNoise, DEBUG off, the
+## PostgreSQL database at DATABASE_URL, beside the background worker (stopped with it). Migrates and collects the
+## static files first. Plain HTTP here (SERVE_TLS=0); behind nginx with TLS set SERVE_TLS=1. docs/deploy.md has
+## the real thing (systemd units, nginx, backups).
+SERVE_TLS ?= 0
+# The reconciler stands in for `manage.py worker` (issue 13) until that command lands.
+serve: $(VENV)/.runtime | var
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make serve needs DATABASE_URL=postgres://... (see docs/deploy.md)"; exit 2;; esac
+	@test -n "$$SECRET_KEY" || test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	@export DEBUG=0 PORT="$(PORT)" SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"; \
+	if [ "$(SERVE_TLS)" = 0 ]; then export SECURE_SSL_REDIRECT=0 COOKIES_SECURE=0; fi; \
+	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 || exit 1; \
+	echo "samt (production stack, DEBUG off) is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"; \
+	$(PY) manage.py reconcile_payments --loop 20 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(VENV)/.dev | var

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered before sessions or the database are touched (fingerprinted, pre-compressed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +115,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cache shared by every app server, so whatever is kept in it (throttles, counters, cached versions) holds
+# across servers: the database's samt_cache table (made by a migration) unless CACHE_URL names a Redis server.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "samt_cache"}
+    )
+}
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// address (or empty for the database).")
 
 AUTH_USER_MODEL = "samt.User"
 AUTHENTICATION_BACKENDS = [
@@ -196,6 +211,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Production serves what collectstatic wrote: every file named by its content hash (cached for a year, immutable)
+# with a brotli and a gzip copy beside it. Development serves static/ as it is, so no collectstatic is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 
 # Where the worker hands queued SMS: the development outbox (nothing leaves the machine) or a real provider's
 # adapter (docs/sms.md). The provider is called only by `manage.py worker`, never inside a request.
@@ -263,8 +289,9 @@ SAMT_THROTTLES = {
 
 # Production hardening: everything below is on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# COOKIES_SECURE=0 only for a plain-HTTP trial of the production stack on 127.0.0.1 (make serve, make bench).
+SESSION_COOKIE_SECURE = env_bool("COOKIES_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("COOKIES_SECURE", not DEBUG)
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

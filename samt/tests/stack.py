@@ -1,0 +1,108 @@
+"""The production stack as separate processes, for the tests and benchmarks that must see it as it is deployed:
+gunicorn with gunicorn.conf.py and WhiteNoise, DEBUG off, over plain HTTP on 127.0.0.1.
+
+A portal started with DEBUG off has no PSP simulator (a system check forbids it), so the journeys that pay start
+the simulator as a server of its own (`start_simulator`) and point the portal's PSP_BASE_URL at it, the way a
+real deployment points at the bank.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+TEST_SECRET_KEY = "stack-test-key-8d3f0a1c9e7b5d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f"
+# Variables of the test process that a server must not inherit (tests set DEBUG=1 and friends).
+TEST_ONLY = {"DEBUG", "SECRET_KEY", "SMS_OUTBOX_PAGE", "DJANGO_ALLOW_ASYNC_UNSAFE", "PSP_SIMULATOR",
+             "PSP_BASE_URL", "PYTEST_CURRENT_TEST"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def live_database_url() -> str:
+    """pytest's PostgreSQL test database, for a server in another process (data committed by a transactional test)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return (f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+            f"/{settings['NAME']}")
+
+
+def production_env(*, database_url: str, static_root: Path, extra: Mapping[str, str] | None = None
+                   ) -> dict[str, str]:
+    """The environment of a production server on plain HTTP at 127.0.0.1 (no TLS proxy in front)."""
+    clean = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
+    return {
+        **clean,
+        "DEBUG": "0",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(static_root),
+        "SECURE_SSL_REDIRECT": "0",
+        "COOKIES_SECURE": "0",
+        "GUNICORN_ACCESS_LOG": "",
+        **(extra or {}),
+    }
+
+
+def collect_static(env: Mapping[str, str]) -> None:
+    """collectstatic as `make serve` runs it: fingerprinted names, brotli and gzip copies, the manifest."""
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=dict(env),
+                   check=True, timeout=300)
+
+
+def start_server(port: int, env: Mapping[str, str], *, log: Path, extra_args: tuple[str, ...] = ()
+                 ) -> subprocess.Popen[bytes]:
+    """gunicorn with the repository's config on 127.0.0.1:port; returns once /healthz/ answers."""
+    server = subprocess.Popen(
+        [str(GUNICORN), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", *extra_args],
+        cwd=ROOT, env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+    )
+    wait_until_up(f"http://127.0.0.1:{port}/healthz/", server, log)
+    return server
+
+
+def start_simulator(port: int, *, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """The PSP simulator standing in for the bank: the same project with DEBUG and the simulator on, one worker."""
+    clean = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
+    env = {**clean, "DEBUG": "1", "PSP_SIMULATOR": "1", "DATABASE_URL": database_url,
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "GUNICORN_ACCESS_LOG": "", "WEB_CONCURRENCY": "1",
+           "GUNICORN_THREADS": "8"}
+    return start_server(port, env, log=log)
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.returncode}); see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    raise RuntimeError(f"the server did not answer {url} within {seconds} s; see {log}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
