@@ -46,7 +46,6 @@ run: demo
 ## static files first. Plain HTTP here (SERVE_TLS=0); behind nginx with TLS set SERVE_TLS=1. docs/deploy.md has
 ## the real thing (systemd units, nginx, backups).
 SERVE_TLS ?= 0
-# The reconciler stands in for `manage.py worker` (issue 13) until that command lands.
 serve: $(VENV)/.runtime | var
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make serve needs DATABASE_URL=postgres://... (see docs/deploy.md)"; exit 2;; esac
 	@test -n "$$SECRET_KEY" || test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
@@ -55,7 +54,7 @@ serve: $(VENV)/.runtime | var
 	if [ "$(SERVE_TLS)" = 0 ]; then export SECURE_SSL_REDIRECT=0 COOKIES_SECURE=0; fi; \
 	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 || exit 1; \
 	echo "samt (production stack, DEBUG off) is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"; \
-	$(PY) manage.py reconcile_payments --loop 20 & worker=$$!; \
+	$(PY) manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 

@@ -14,6 +14,6 @@ def create_cache_table(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("samt", "0004_user_must_change_password")]
+    dependencies = [("samt", "0005_sms_outbox_and_worker_runs")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
