@@ -14,6 +14,6 @@ def create_cache_table(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("samt", "0005_sms_outbox_and_worker_runs")]
+    dependencies = [("samt", "0006_province_roles")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
