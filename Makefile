@@ -95,6 +95,14 @@ SIM_SEED ?= 1405
 simulate: $(VENV)/.dev | var
 	$(PY) bench/simulate.py --people $(SIM_PEOPLE) --seed $(SIM_SEED)
 
+## assets: rebuild the static files pages load from the vendored sources in assets/: the Bootstrap CSS the
+## templates use (run it after using a Bootstrap class no template used before; a test says so) and the Vazirmatn
+## subset with its fallback faces
+.PHONY: assets
+assets: $(VENV)/.dev
+	$(PY) assets/build_css.py
+	$(PY) assets/build_font.py
+
 ## totp: the current second-factor code of a demo account, e.g. make totp ACCOUNT=staff_2104
 totp: $(VENV)/.runtime
 	@$(MANAGE) totp_code $(ACCOUNT)

@@ -222,6 +222,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
+# In development (and the test run, where Django turns settings.DEBUG off) WhiteNoise reads static/ directly.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Where the worker hands queued SMS: the development outbox (nothing leaves the machine) or a real provider's
 # adapter (docs/sms.md). The provider is called only by `manage.py worker`, never inside a request.
