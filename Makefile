@@ -21,6 +21,7 @@ var:
 
 migrate: $(VENV)/.runtime | var
 	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) createcachetable
 
 demo: migrate
 	$(MANAGE) seed_demo
@@ -52,7 +53,8 @@ serve: $(VENV)/.runtime | var
 	@export DEBUG=0 PORT="$(PORT)" SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
 	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"; \
 	if [ "$(SERVE_TLS)" = 0 ]; then export SECURE_SSL_REDIRECT=0 COOKIES_SECURE=0; fi; \
-	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 || exit 1; \
+	$(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py createcachetable && \
+	  $(PY) manage.py collectstatic --no-input -v 0 || exit 1; \
 	echo "samt (production stack, DEBUG off) is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"; \
 	$(PY) manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

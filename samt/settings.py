@@ -117,7 +117,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every app server, so whatever is kept in it (throttles, counters, cached versions) holds
-# across servers: the database's samt_cache table (made by a migration) unless CACHE_URL names a Redis server.
+# across servers: the database's samt_cache table (`manage.py createcachetable`, which make migrate, make serve,
+# the systemd unit and the test run call) unless CACHE_URL names a Redis server.
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
