@@ -22,7 +22,7 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def production_server(tmp_path: Path, static_root: Path, transactional_db: None) -> Iterator[str]:
+def production_server(tmp_path: Path, static_root: Path) -> Iterator[str]:
     # The pages loaded here read nothing from the database, so on SQLite (whose test database lives in this
     # process's memory) an empty file does.
     url = live_database_url() if connection.vendor == "postgresql" else f"sqlite:///{tmp_path / 'empty.sqlite3'}"
@@ -36,6 +36,7 @@ def production_server(tmp_path: Path, static_root: Path, transactional_db: None)
 
 
 @pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_the_production_stack_serves_a_styled_page_with_its_font(page, production_server):
     answers: dict[str, dict[str, str]] = {}
     page.on("response", lambda response: answers.__setitem__(response.url, response.all_headers()))
@@ -63,6 +64,7 @@ def test_the_production_stack_serves_a_styled_page_with_its_font(page, productio
     screenshot(page, "production_stack_home")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_every_static_file_is_fingerprinted_with_brotli_and_gzip_copies(production_server):
     html = urllib.request.urlopen(f"{production_server}/login/", timeout=10).read().decode()
     assert "/static/samt/site." in html
