@@ -22,7 +22,15 @@ from tinycss2.ast import AtRule, Comment, Node, QualifiedRule
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assets" / "bootstrap" / "bootstrap.rtl.min.css"
 TARGET = ROOT / "static" / "vendor" / "bootstrap" / "bootstrap.rtl.css"
-APPS = ("samt", "insured", "branches", "brokers", "payments")
+# Not part of the portal's code: the virtualenv, the collected and the vendored files, test output.
+SKIP = {".venv", ".git", "assets", "static", "staticfiles", "var", "bench", "test-artifacts", "node_modules"}
+
+
+def apps() -> Iterator[Path]:
+    """Every package at the top of the repository (an app added tomorrow counts without a change here)."""
+    for path in sorted(ROOT.iterdir()):
+        if path.is_dir() and path.name not in SKIP and (path / "__init__.py").exists():
+            yield path
 
 WORD = re.compile(r"[A-Za-z][\w-]*")
 TEMPLATE_PREFIX = re.compile(r"([A-Za-z][\w-]*-)\{[{%]")
@@ -36,14 +44,14 @@ def template_files() -> Iterator[Path]:
     import crispy_bootstrap5
 
     yield from (ROOT / "templates").rglob("*.html")
-    for app in APPS:
-        yield from (ROOT / app).rglob("templates/**/*.html")
+    for app in apps():
+        yield from app.rglob("templates/**/*.html")
     yield from (Path(crispy_bootstrap5.__file__).parent / "templates").rglob("*.html")
 
 
 def python_files() -> Iterator[Path]:
-    for app in APPS:
-        yield from (path for path in (ROOT / app).rglob("*.py") if "tests" not in path.parts)
+    for app in apps():
+        yield from (path for path in app.rglob("*.py") if "tests" not in path.parts)
 
 
 def used_names() -> tuple[set[str], set[str]]:

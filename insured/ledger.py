@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+from django.core.signals import request_finished, request_started
+from django.db import connection
 from django.db.models import Max
 
 from insured import rules
@@ -22,12 +25,67 @@ from samt.jalali import JalaliMonth
 from samt.persian import to_persian_digits
 
 
+@dataclass(frozen=True)
+class RateTables:
+    """Every row of the three rate tables (a few dozen rows), as one server holds them between changes."""
+
+    version: int
+    wages: list[WageTable]  # newest first
+    rates: dict[str, list[SchemeRate]]  # by rate code, newest first
+    per_capita: dict[int, int]  # monthly per-capita fee by year
+
+
+_tables: RateTables | None = None
+# Within one request the version is read once: the request sees one set of rates from start to end.
+_request = threading.local()
+VERSION_SQL = "SELECT value FROM insured_ratetablesversion WHERE id = 1"
+
+
+def rate_tables() -> RateTables:
+    """The rate tables, cached per process. A trigger changes the version row on any write to them, so one cheap
+    read (once per request; on every call outside one) tells whether another server changed a rate."""
+    global _tables
+    tables = _tables
+    if tables is not None and getattr(_request, "checked", None) is tables:
+        return tables
+    # The version first, then the rows: rows read after a newer version was written are at least that new.
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_SQL)
+        version = cursor.fetchone()[0]
+    if tables is None or tables.version != version:
+        tables = _load_rate_tables(version)
+        _tables = tables
+    if getattr(_request, "active", False):
+        _request.checked = tables
+    return tables
+
+
+def _load_rate_tables(version: int) -> RateTables:
+    rates: dict[str, list[SchemeRate]] = {}
+    for row in SchemeRate.objects.order_by("-effective_from"):
+        rates.setdefault(row.rate_code, []).append(row)
+    return RateTables(
+        version=version,
+        wages=list(WageTable.objects.order_by("-effective_from")),
+        rates=rates,
+        per_capita=dict(TreatmentFee.objects.values_list("year", "per_capita_monthly")),
+    )
+
+
+def _request_started(**kwargs: object) -> None:
+    _request.active, _request.checked = True, None
+
+
+def _request_finished(**kwargs: object) -> None:
+    _request.active, _request.checked = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="insured.ledger.rate_tables")
+request_finished.connect(_request_finished, dispatch_uid="insured.ledger.rate_tables")
+
+
 def wage_in_force(month: JalaliMonth) -> rules.WageInForce:
-    return _wage_from(_wage_rows(month), month)
-
-
-def _wage_rows(until: JalaliMonth) -> list[WageTable]:
-    return list(WageTable.objects.filter(effective_from__lte=until).order_by("-effective_from"))
+    return _wage_from(rate_tables().wages, month)
 
 
 def _wage_from(rows: list[WageTable], month: JalaliMonth) -> rules.WageInForce:
@@ -43,11 +101,7 @@ def _wage_from(rows: list[WageTable], month: JalaliMonth) -> rules.WageInForce:
 
 
 def rate_in_force(rate_code: str, month: JalaliMonth) -> int:
-    return _rate_from(_rate_rows(rate_code, month), rate_code, month)
-
-
-def _rate_rows(rate_code: str, until: JalaliMonth) -> list[SchemeRate]:
-    return list(SchemeRate.objects.filter(rate_code=rate_code, effective_from__lte=until).order_by("-effective_from"))
+    return _rate_from(rate_tables().rates.get(rate_code, []), rate_code, month)
 
 
 def _rate_from(rows: list[SchemeRate], rate_code: str, month: JalaliMonth) -> int:
@@ -63,7 +117,8 @@ def per_capita_for(year: int) -> int:
 
 def per_capita_by_year(years: set[int]) -> dict[int, int]:
     """The monthly per-capita treatment fee of each year, in one read; a year without its row is refused."""
-    fees = dict(TreatmentFee.objects.filter(year__in=years).values_list("year", "per_capita_monthly"))
+    known = rate_tables().per_capita
+    fees = {year: known[year] for year in years if year in known}
     missing = sorted(years - fees.keys())
     if missing:
         raise DomainError(
@@ -87,10 +142,8 @@ def lines_for(
 ) -> list[rules.MonthLine]:
     """Month lines at the rates in force, for a contract or for the public calculator alike."""
     per_capita = per_capita_by_year({m.year for m in months}) if persons else {}
-    # One read of each rate table for the whole period, not one per month.
-    last = max(months, default=None)
-    wages = _wage_rows(last) if last else []
-    rates = _rate_rows(rate_code, last) if last else []
+    tables = rate_tables()
+    wages, rates = tables.wages, tables.rates.get(rate_code, [])
     return [
         rules.month_line(
             month,

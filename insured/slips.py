@@ -25,7 +25,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import TEHRAN, JalaliMonth
-from samt.numbering import document_number
+from samt.numbering import sequence_document_number
 from samt.sms import sms_queue
 
 SLIP_NOT_PAYABLE: dict[str, str] = {
@@ -195,7 +195,7 @@ def slip_issue(
             return repeat
     quote = slip_quote(contract, end_month, channel=channel, now=now)
     slip = Slip.objects.create(
-        number=document_number("7", "slip", width=8),
+        number=sequence_document_number("7", sequence="insured_slip_number_seq", key="slip", width=8),
         contract=contract,
         channel=channel,
         issued_by=actor.person,
@@ -229,12 +229,20 @@ def _line(slip: Slip, line: rules.MonthLine) -> SlipLine:
 
 
 def _retire_unpaid_slips(contract: Contract, *, superseded_by: Slip, now: datetime) -> None:
-    unpaid = Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).exclude(pk=superseded_by.pk)
+    """By their ids: the contract's unpaid slips are found once, then only those rows and their lines are written
+    (most issues retire nothing, and then nothing is written)."""
     today = timezone.localtime(now, TEHRAN).date()
-    unpaid.filter(payable_until__lt=today).update(status=SlipStatus.EXPIRED)
-    unpaid.filter(payable_until__gte=today).update(status=SlipStatus.VOIDED, superseded_by=superseded_by)
-    SlipLine.objects.filter(contract=contract, live=True, slip__status__in=[SlipStatus.EXPIRED, SlipStatus.VOIDED]
-                            ).update(live=False)
+    unpaid = list(Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).exclude(pk=superseded_by.pk)
+                  .values_list("pk", "payable_until"))
+    if not unpaid:
+        return
+    expired = [pk for pk, until in unpaid if until < today]
+    voided = [pk for pk, until in unpaid if until >= today]
+    if expired:
+        Slip.objects.filter(pk__in=expired).update(status=SlipStatus.EXPIRED)
+    if voided:
+        Slip.objects.filter(pk__in=voided).update(status=SlipStatus.VOIDED, superseded_by=superseded_by)
+    SlipLine.objects.filter(slip_id__in=[pk for pk, _ in unpaid], live=True).update(live=False)
 
 
 def contract_lock(contract_id: int) -> Contract:

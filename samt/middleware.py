@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -66,3 +67,29 @@ class PasswordChangeRequiredMiddleware:
         open_paths = (reverse("samt:password_change"), reverse("samt:otp_verify"), reverse("samt:otp_enrol"),
                       reverse("samt:logout"), "/static/")
         return path.startswith(open_paths)
+
+
+class IdleSessionMiddleware:
+    """The idle timeout without a session write on every request.
+
+    A session expires SESSION_COOKIE_AGE after it was last saved. Saving it on every request (Django's
+    SESSION_SAVE_EVERY_REQUEST) made each logged-in request, even /healthz/, an UPDATE and a COMMIT; here a session
+    that did not change is saved again only once a minute has passed since its last save, so it still ends after
+    SESSION_COOKIE_AGE without a request (give or take that minute)."""
+
+    TOUCHED = "_samt_touched"
+    INTERVAL_SECONDS = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        # A cookie naming no stored session (expired, or never) loads as empty: nothing to keep alive.
+        if session.is_empty() or not session.keys():
+            return response
+        now = int(time.time())
+        if session.modified or now - int(session.get(self.TOUCHED, 0)) >= self.INTERVAL_SECONDS:
+            session[self.TOUCHED] = now
+        return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from samt.identifiers import with_check_digit
 from samt.models import Counter
@@ -50,3 +50,15 @@ def reserve_in_sequence(key: str, count: int) -> int:
     counter.value += count
     counter.save(update_fields=["value"])
     return first
+
+
+def sequence_document_number(prefix: str, *, sequence: str, key: str, width: int) -> str:
+    """A document number from the PostgreSQL sequence `sequence`: unique, and no transaction ever waits for
+    another to take one. Numbers of rolled-back transactions are skipped, so use this only where no register
+    needs the numbers gap-free. SQLite, which has no sequences and one writer at a time, uses the counter `key`."""
+    if connection.vendor != "postgresql":
+        return document_number(prefix, key, width)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        value = cursor.fetchone()[0]
+    return with_check_digit(f"{prefix}{value:0{width}d}")

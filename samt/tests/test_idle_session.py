@@ -1,0 +1,47 @@
+"""Sessions keep their half-hour idle timeout without a database write on every request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def session_writes(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(1 for q in queries.captured_queries
+               if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT")))
+
+
+def test_requests_within_a_minute_write_nothing_and_a_later_one_extends_the_session(client_for, insured_user):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        client = client_for(insured_user)
+        client.get("/healthz/")
+        clock.shift(timedelta(seconds=5))
+        assert session_writes(client, "/healthz/") == 0
+        assert session_writes(client, "/password/") == 0
+        expiry = Session.objects.get().expire_date
+        clock.shift(timedelta(seconds=61))
+        assert session_writes(client, "/healthz/") == 1
+        assert Session.objects.get().expire_date > expiry
+
+
+def test_a_session_idle_for_half_an_hour_ends_and_one_in_use_does_not(client_for, insured_user):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        active = client_for(insured_user)
+        for _ in range(4):  # forty minutes of use, a request every ten minutes
+            clock.shift(timedelta(minutes=10))
+            assert active.get("/password/").status_code == 200
+        clock.shift(timedelta(minutes=31))
+        response = active.get("/password/")
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
