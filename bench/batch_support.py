@@ -82,6 +82,12 @@ def national_code(serial: int) -> str:
     return body + str(remainder if remainder < 2 else 11 - remainder)
 
 
+def person_code(n: int) -> str:
+    """The national code of generated person n: the body ends in 1, so its digits 4-9 are never all zero (a
+    code no one is issued, which the validator refuses: serial 11,000,000 was the millionth person's)."""
+    return national_code(n * 10 + 1)
+
+
 def _month(index: int) -> str:
     return f"{index // 12}/{index % 12 + 1:02d}"
 
@@ -107,7 +113,7 @@ def legacy_rows(count: int, seed: int = 1405) -> Iterator[list[str]]:
             start = end + rng.randint(2, 6)
         born_year = first // 12 - rng.randint(20, 48)
         yield [
-            national_code(10_000_001 + n), f"{1_000_000_000 + n}", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES),
+            person_code(n), f"{1_000_000_000 + n}", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES),
             rng.choice(FIRST_NAMES), f"{born_year}/{rng.randint(1, 12):02d}/{rng.randint(1, 29):02d}",
             rng.choice("FM"), f"0912{n % 10_000_000:07d}", "تهران", rng.choice(BRANCHES), code,
             f"{rng.choice([100, 100, 100, 120, 150, 200, rng.randint(100, 700)]) / 100:.2f}", _month(first),
@@ -125,7 +131,7 @@ def year_rows(count: int, year: int, seed: int = 1404) -> Iterator[list[str]]:
         first = rng.randint((year - 2) * 12, year * 12 + 5)
         last = min(first + 35, year * 12 + rng.randint(5, 11))
         treatment = row[10] != "VOL" and first >= treatment_from and year <= 1404 and rng.random() < 0.25
-        row[0], row[1] = national_code(10_000_001 + n), f"{1_000_000_000 + n}"
+        row[0], row[1] = person_code(n), f"{1_000_000_000 + n}"
         row[12], row[15] = _month(first), f"{_month(first)}-{_month(last)}"
         row[13], row[14] = ("1", str(rng.randint(1, 4))) if treatment else ("0", "")
         row[5] = f"{first // 12 - rng.randint(20, 48)}/{rng.randint(1, 12):02d}/{rng.randint(1, 29):02d}"

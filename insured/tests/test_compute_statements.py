@@ -9,7 +9,15 @@ from django.core.management import CommandError, call_command
 
 from insured import services
 from insured.management.commands import compute_statements
-from insured.models import AccountStatement, Contract, ContractStatus, CoveredMonth, StatementStatus, WageTable
+from insured.models import (
+    AccountStatement,
+    Contract,
+    ContractStatus,
+    CoveredMonth,
+    StatementLine,
+    StatementStatus,
+    WageTable,
+)
 from insured.tests.conftest import code_of, pay, register
 from samt.jalali import JalaliMonth
 from samt.models import AuditEvent
@@ -150,6 +158,29 @@ def test_running_again_changes_nothing(contracts_of_1404):
     assert "9 statements computed (0 new)" in out
 
 
+def test_a_recomputation_writes_only_what_changed(staff_actor, contracts_of_1404):
+    run("1404", "--quiet")
+    family, alone = contracts_of_1404[0][4], contracts_of_1404[0][5]
+    stamps = dict(AccountStatement.objects.filter(year=1404).values_list("contract_id", "computed_at"))
+    lines_before = dict(StatementLine.objects.values_list("pk", "amount_paid"))
+    CoveredMonth.objects.filter(contract=alone, month=M(1404, 2)).update(amount_paid=1)
+    CoveredMonth.objects.filter(contract=family, month=M(1404, 2)).delete()
+
+    out, _ = run("1404", "--quiet")
+
+    assert "1 lines written" in out  # alone's Ordibehesht again, and nothing else
+    event = AuditEvent.objects.filter(action="statements.batch_computed").latest("pk")
+    assert (event.after["lines_written"], event.after["lines_deleted"]) == (1, 1)
+    lines_after = dict(StatementLine.objects.values_list("pk", "amount_paid"))
+    changed = {pk for pk in lines_after if lines_before.get(pk) != lines_after[pk]}
+    assert len(changed) == 1 and len(lines_before) - len(lines_after) == 1  # updated in place, not re-inserted
+    restamped = {contract for contract, at in AccountStatement.objects.filter(year=1404)
+                 .values_list("contract_id", "computed_at") if at != stamps[contract]}
+    assert restamped == {family.pk, alone.pk}
+    after = snapshot(1404)
+    assert after == by_service(staff_actor, contracts_of_1404[0], 1404)
+
+
 def test_a_run_that_stopped_half_way_resumes(staff_actor, contracts_of_1404, monkeypatch):
     expected = by_service(staff_actor, contracts_of_1404[0], 1404)
     real = compute_statements.StatementBatch.run_chunk
@@ -190,7 +221,7 @@ def test_one_audit_event_per_run_carries_the_counts(contracts_of_1404):
     assert event.actor is None and event.actor_label == "system:compute_statements"
     counts = {k: v for k, v in event.after.items() if k != "seconds"}
     assert counts == {"year": 1404, "branch": None, "chunk": 5, "contracts": 9, "statements_created": 9,
-                      "statements_computed": 9, "lines": 12 + 6 + 4 + 12 + 6 + 2 + 3 + 2,
+                      "statements_computed": 9, "lines_written": 12 + 6 + 4 + 12 + 6 + 2 + 3 + 2, "lines_deleted": 0,
                       "statements_left_issued_or_settled": 0, "completed": True}
 
 

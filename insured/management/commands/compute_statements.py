@@ -48,6 +48,9 @@ COVERED = CoveredMonth._meta.db_table
 STATEMENT = AccountStatement._meta.db_table
 LINE = StatementLine._meta.db_table
 COMPUTED = rules.STATEMENT_COMPUTED
+# What a recomputation may change on a line; a line where none of them differs is left unwritten.
+LINE_FIGURES = ("days", "daily_wage_base", "rate_bp", "premium_due", "per_capita_due", "amount_paid", "slip_number",
+                "difference")
 PREMIUM_DIVISOR = rules.RATIO_BASIS * rules.RATE_BASIS
 
 
@@ -132,6 +135,8 @@ class StatementBatch:
         scope, scope_params = self._in_scope()
         statements, statement_params = self._statements(low, high)
         counts: Counter[str] = Counter()
+        computed = f"{statements} AND {STATEMENT}.status = %s"
+        computed_params = [*statement_params, COMPUTED]
         with connection.cursor() as cursor:
             # 1. A statement for every contract in scope that has none (a clerk's concurrent one wins).
             cursor.execute(
@@ -142,31 +147,45 @@ class StatementBatch:
             )
             counts["statements_created"] = cursor.rowcount
             # 2. Lock the statements still computed before touching their lines: a clerk issuing one of them
-            #    now waits for this chunk, and then issues the new figures.
-            cursor.execute(f"UPDATE {STATEMENT} SET computed_at = %s WHERE {statements} AND status = %s",
-                           [now, *statement_params, COMPUTED])
-            counts["statements_computed"] = cursor.rowcount
-            # 3. Their old lines go ...
-            cursor.execute(f"DELETE FROM {LINE} WHERE statement_id IN (SELECT id FROM {STATEMENT} WHERE {statements}"
-                           " AND status = %s)", [*statement_params, COMPUTED])
-            # 4. ... and every paid month of the year comes back at the year's rates.
-            sql, params = self._insert_lines(statements)
-            cursor.execute(sql, [*params, *statement_params, COMPUTED])
-            counts["lines"] = cursor.rowcount
-            # 5. Totals and balance from the lines.
-            total = f"COALESCE((SELECT SUM({{}}) FROM {LINE} l WHERE l.statement_id = {STATEMENT}.id), 0)"
+            #    now waits for this chunk, and then issues the new figures. A row lock writes no new row version
+            #    (SQLite has one writer at a time: the chunk's first write above already holds it).
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT COUNT(*) FROM (SELECT id FROM {STATEMENT} WHERE {computed} FOR UPDATE) s",
+                               computed_params)
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM {STATEMENT} WHERE {computed}", computed_params)
+            counts["statements_computed"] = cursor.fetchone()[0]
+            # 3. Every paid month of the year at the year's rates: a new line is inserted, a line whose figures
+            #    changed is updated, and an unchanged line is not written at all ...
+            sql, params = self._upsert_lines(computed)
+            cursor.execute(sql, [*params, *computed_params])
+            counts["lines_written"] = cursor.rowcount
+            # 4. ... and a line whose month is no longer paid goes.
             cursor.execute(
-                f"UPDATE {STATEMENT} SET due_total = {total.format('l.premium_due + l.per_capita_due')}, "
-                f"paid_total = {total.format('l.amount_paid')}, balance = {total.format('l.difference')} "
-                f"WHERE {statements} AND status = %s",
-                [*statement_params, COMPUTED],
+                f"DELETE FROM {LINE} WHERE statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {STATEMENT} s JOIN {COVERED} cm ON cm.contract_id = s.contract_id "
+                f"WHERE s.id = {LINE}.statement_id AND cm.month = {LINE}.month)",
+                computed_params,
+            )
+            counts["lines_deleted"] = cursor.rowcount
+            # 5. Totals and balance from the lines, written only where they changed (and then computed_at too).
+            cursor.execute(
+                f"UPDATE {STATEMENT} SET due_total = t.due, paid_total = t.paid, balance = t.balance, "
+                f"computed_at = %s FROM ("
+                f"SELECT {STATEMENT}.id AS id, COALESCE(SUM(l.premium_due + l.per_capita_due), 0) AS due, "
+                "COALESCE(SUM(l.amount_paid), 0) AS paid, COALESCE(SUM(l.difference), 0) AS balance "
+                f"FROM {STATEMENT} LEFT JOIN {LINE} l ON l.statement_id = {STATEMENT}.id WHERE {computed} "
+                f"GROUP BY {STATEMENT}.id) t WHERE {STATEMENT}.id = t.id AND ("
+                f"{STATEMENT}.due_total <> t.due OR {STATEMENT}.paid_total <> t.paid "
+                f"OR {STATEMENT}.balance <> t.balance)",
+                [now, *computed_params],
             )
             cursor.execute(f"SELECT COUNT(*) FROM {STATEMENT} WHERE {statements} AND status <> %s",
                            [*statement_params, COMPUTED])
             counts["statements_left_issued_or_settled"] = cursor.fetchone()[0]
         return counts
 
-    def _insert_lines(self, statements: str) -> tuple[str, list[Any]]:
+    def _upsert_lines(self, computed: str) -> tuple[str, list[Any]]:
         months_sql, months_params = values_table("months", "month, days, min_daily, ceiling_daily, per_capita",
                                                  self.rates.months)
         rates_sql, rates_params = values_table("rates", "rate_code, month, rate_bp", self.rates.rates)
@@ -192,9 +211,16 @@ class StatementBatch:
                     JOIN {COVERED} cm ON cm.contract_id = c.id
                     JOIN months m ON m.month = cm.month
                     JOIN rates r ON r.rate_code = c.rate_code AND r.month = cm.month
-                    WHERE {statements} AND {STATEMENT}.status = %s
+                    WHERE {computed}
                 ) AS paid
             ) AS priced
+            WHERE true
+            ON CONFLICT (statement_id, month) DO UPDATE SET
+                days = excluded.days, daily_wage_base = excluded.daily_wage_base, rate_bp = excluded.rate_bp,
+                premium_due = excluded.premium_due, per_capita_due = excluded.per_capita_due,
+                amount_paid = excluded.amount_paid, slip_number = excluded.slip_number,
+                difference = excluded.difference
+            WHERE {" OR ".join(f"{LINE}.{column} <> excluded.{column}" for column in LINE_FIGURES)}
         """
         return sql, [*months_params, *rates_params]
 
@@ -276,7 +302,7 @@ class Command(BaseCommand):
         self._audit(year, branch, chunk, counts, started)
         self.stdout.write(
             f"{year}: {counts['contracts']:,} contracts, {counts['statements_computed']:,} statements computed "
-            f"({counts['statements_created']:,} new), {counts['lines']:,} lines, "
+            f"({counts['statements_created']:,} new), {counts['lines_written']:,} lines written, "
             f"{counts['statements_left_issued_or_settled']:,} issued or settled left as they were, "
             f"{time.monotonic() - started:.1f} s"
         )
