@@ -74,12 +74,17 @@ lint: $(VENV)/.dev
 BENCH_ROWS ?= 100000
 .PHONY: bench bench-import bench-statements
 
-## bench: the month-end rush — slips issued per second and p95 under concurrent logged-in users, beside a
-## minimal view on the same server as the floor (PostgreSQL at DATABASE_URL if set; a fresh <name>_rush database)
-BENCH_USERS ?= 16
-BENCH_ROUNDS ?= 20
-bench: $(VENV)/.runtime | var
-	$(PY) bench/bench_rush.py --users $(BENCH_USERS) --rounds $(BENCH_ROUNDS)
+## bench: the month-end rush on the production stack (gunicorn, DEBUG off) at 127.0.0.1:$(PORT) with the PSP
+## simulator at $(PORT)+1: floor (/healthz/), issuing twelve-month slips and paying, interleaved in each round;
+## prints throughput, p50/p95, ratios to the floor and the workers' memory (PostgreSQL at DATABASE_URL; a fresh
+## <name>_rush database). See bench/README.md.
+BENCH_USERS ?= 32
+BENCH_PAYERS ?= 8
+BENCH_ROUNDS ?= 5
+BENCH_MEMORY_REQUESTS ?= 5000
+bench: $(VENV)/.dev | var
+	$(PY) bench/bench_rush.py --port $(PORT) --users $(BENCH_USERS) --payers $(BENCH_PAYERS) \
+	  --rounds $(BENCH_ROUNDS) --memory-requests $(BENCH_MEMORY_REQUESTS)
 
 ## bench-import: import_insured of BENCH_ROWS generated legacy rows; prints rows/s and seconds
 bench-import: $(VENV)/.runtime | var

@@ -1,41 +1,62 @@
-"""Month-end rush: many logged-in insured persons issuing slips at once, against a real HTTP server.
+"""Month-end rush on the production stack: issuing and paying slips against a minimal view, interleaved.
 
-Measures slips issued per second and the p95 latency of the issue request, beside the same server answering a
-minimal Django view (/healthz/) as the floor, and prints the ratio. A benchmark, not a test: it asserts nothing.
+    make bench [PORT=8000] [BENCH_USERS=32] [BENCH_ROUNDS=5]     # PostgreSQL at DATABASE_URL (a fresh <name>_rush)
+    python bench/bench_rush.py --port 8000 --users 32 --rounds 5 --payers 8 --memory-requests 5000
 
-    make bench                      # PostgreSQL when DATABASE_URL is set (a fresh <name>_rush database)
-    python bench/bench_rush.py --users 16 --rounds 20
+What it starts: the portal as `make serve` runs it (gunicorn with gunicorn.conf.py, WhiteNoise, DEBUG off,
+persistent database connections) on PORT, and the PSP simulator as the bank on PORT+1. Both run under a virtual
+clock at the 5th of Farvardin of the current Jalali year, so every person can issue a twelve-month slip (to
+Esfand) whatever today's month is. Every simulated browser keeps its HTTP connection open.
+
+Each round runs, one after the other, so that the machine's load drifts over all of them alike:
+- floor: every user asks for /healthz/ (a logged-in minimal view) `--requests` times;
+- issue: every user posts a twelve-month slip `--requests` times (a fresh form key each; only the POST is timed,
+  no quote page is fetched or counted);
+- pay: `--payers` other users each issue a one-month slip (not timed) and pay it through the PSP: the portal's
+  hand-off, the bank's pages (not the portal's to time), the callback (which verifies with the bank) and the
+  result page.
+Then `--memory-requests` requests (a slip PDF every fifth) by the issuing users, printing each worker's resident
+memory as it goes: max_requests in gunicorn.conf.py replaces a worker before it grows.
+
+Prints throughput, p50 and p95 of each workload and its ratio to the floor. A benchmark, not a test: on a shared
+machine the figures move with the load average, which it prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
+import html
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
+import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_support import ROOT, fresh_database, national_code
+from batch_support import ROOT, fresh_database, load_note, national_code
 
 PASSWORD = "rush-bench-password-1405"
 
 
-def make_people(count: int) -> list[str]:
-    """Insured persons with a contract paid up to last month, and a login each; returns their usernames."""
+def virtual_now() -> datetime:
+    """The 5th of Farvardin of the current Jalali year, 10:00 in Tehran."""
+    from samt.jalali import TEHRAN, JalaliMonth
+
+    fifth = JalaliMonth(JalaliMonth.current().year, 1).first_day + timedelta(days=4)
+    return datetime(fifth.year, fifth.month, fifth.day, 10, 0, tzinfo=TEHRAN)
+
+
+def make_people(count: int, first_serial: int) -> list[str]:
+    """Insured persons whose contract begins in Farvardin (nothing paid yet), with a login each."""
     from django.contrib.auth.hashers import make_password
 
-    from insured.models import CoveredMonth, InsuredPerson
+    from insured.models import InsuredPerson
     from insured.services import ContractData, PersonData, insured_register
     from samt.actors import Actor
     from samt.jalali import JalaliMonth
@@ -45,168 +66,319 @@ def make_people(count: int) -> list[str]:
     current = JalaliMonth.current()
     password = make_password(PASSWORD)
     usernames = []
-    for serial in range(1, count + 1):
+    for serial in range(first_serial, first_serial + count):
         code = national_code(700_000 + serial)
         person = PersonData(national_code=code, insurance_number=f"{700_000 + serial:08d}", first_name="مریم",
-                            last_name="رضایی", father_name="علی", birth_date=date(1985, 1, 1), gender="F",
-                            mobile="09120000000", address="تهران")
+                            last_name="رضایی", father_name="علی", birth_date=datetime(1985, 1, 1).date(),
+                            gender="F", mobile="09120000001", address="تهران")
         data = ContractData(rate_code="01", wage_ratio_hundredths=150, first_month=JalaliMonth(current.year, 1),
                             treatment=False)
-        contract = insured_register(actor=Actor.system("bench"), person=person, contract=data, branch_id=branch.pk,
-                                    now=data.first_month.starts_at)
-        CoveredMonth.objects.bulk_create(
-            CoveredMonth(contract=contract, month=month, premium=1, amount_paid=1, paid_on=month.last_day)
-            for month in JalaliMonth(current.year, 1).through(current.previous())
-        )
+        contract = insured_register(actor=Actor.system("bench"), person=person, contract=data, branch_id=branch.pk)
         user = User.objects.create(username=code, password=password)
         InsuredPerson.objects.filter(pk=contract.insured_id).update(user=user)
         usernames.append(code)
     return usernames
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def generous_test_cards() -> None:
+    """The simulator's approving card pays every slip of the run (its balance and daily limit are a bank's)."""
+    from payments.simulator.models import TestCard
+
+    TestCard.objects.update(balance_rial=10**15, daily_limit_rial=10**15)
 
 
-def start_server(port: int) -> subprocess.Popen:
-    # runserver starts a thread per request; persistent connections would pile up one per thread.
-    env = {**os.environ, "DEBUG": "1", "PSP_SIMULATOR": "0", "DB_CONN_MAX_AGE": "0"}
+# The servers --------------------------------------------------------------------------------------------------
+
+CLOCK_SERVER = """
+import sys, time_machine
+from datetime import datetime, timedelta
+time_machine.travel(datetime.fromisoformat(sys.argv[1]), tick=True).start()
+sys.argv = ["gunicorn", *sys.argv[2:]]
+from gunicorn.app.wsgiapp import run
+run()
+"""
+
+
+def start(port: int, env: dict[str, str], now: datetime, log: Path) -> subprocess.Popen[bytes]:
+    from samt.tests.stack import wait_until_up
+
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(ROOT / "var" / "bench-server.log").open("w"),
+        [sys.executable, "-c", CLOCK_SERVER, now.isoformat(), "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=log.open("w"),
     )
-    for _ in range(100):
+    wait_until_up(f"http://127.0.0.1:{port}/healthz/", server, log)
+    return server
+
+
+def start_servers(port: int, database_url: str, now: datetime) -> tuple[subprocess.Popen[bytes], ...]:
+    from samt.tests.stack import TEST_ONLY, production_env
+
+    var = ROOT / "var"
+    static_root = var / "bench-static"
+    env = production_env(database_url=database_url, static_root=static_root,
+                         extra={"PSP_BASE_URL": f"http://127.0.0.1:{port + 1}/psp", "PSP_TERMINAL_ID": "10012345"})
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)
+    clean = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
+    bank_env = {**clean, "DEBUG": "1", "PSP_SIMULATOR": "1", "DATABASE_URL": database_url,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost", "GUNICORN_ACCESS_LOG": "", "WEB_CONCURRENCY": "1",
+                "GUNICORN_THREADS": "16"}
+    bank = start(port + 1, bank_env, now, var / "bench-psp.log")
+    portal = start(port, env, now, var / "bench-portal.log")
+    return portal, bank
+
+
+def worker_memory(master: int) -> dict[int, float]:
+    """Resident memory (MiB) of each gunicorn worker of `master`."""
+    sizes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != master:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        rss = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if rss:
+            sizes[int(stat.parent.name)] = int(rss.group(1)) / 1024
+    return sizes
 
 
-class Browser:
-    """One logged-in person: a cookie jar and the CSRF token Django gave them."""
+# The journeys -------------------------------------------------------------------------------------------------
 
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=30) as answer:
-            return answer.read().decode()
-
-    def post(self, path: str, fields: dict[str, str]) -> int:
-        fields = {"csrfmiddlewaretoken": self.csrf(), **fields}
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(fields).encode(),
-                                         headers={"Referer": self.base + path})
-        try:
-            with self.opener.open(request, timeout=30) as answer:
-                return answer.status
-        except urllib.error.HTTPError as redirect:
-            return redirect.code
-
-    def csrf(self) -> str:
-        return next(cookie.value or "" for cookie in self.jar if cookie.name == "csrftoken")
-
-    def log_in(self, username: str) -> None:
-        self.get("/login/")
-        assert self.post("/login/", {"username": username, "password": PASSWORD}) == 302
+def log_in(browser, base: str, username: str) -> None:
+    browser.get(f"{base}/login/")
+    answer = browser.post(f"{base}/login/", {"username": username, "password": PASSWORD})
+    if answer.status != 302:
+        raise SystemExit(f"login of {username} answered {answer.status}")
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+def issue(browser, base: str, end: int) -> tuple[float, str]:
+    """One slip to `end`; returns the seconds of the POST alone and the slip's number."""
+    started = time.perf_counter()
+    answer = browser.post(f"{base}/me/slips/issue/", {"end": str(end), "request_key": uuid.uuid4().hex})
+    elapsed = time.perf_counter() - started
+    number = re.fullmatch(r"/me/slips/(\d+)/", answer.location or "")
+    if answer.status != 302 or number is None:
+        raise SystemExit(f"issuing answered {answer.status} {answer.location}: {answer.body[:300]}")
+    return elapsed, number.group(1)
 
 
-def run_threads(browsers: list[Browser], rounds: int, step: Callable[[Browser, int], float]
-                ) -> tuple[float, list[float]]:
-    timings: list[float] = []
-    lock = threading.Lock()
+def timed(call: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def pay(browser, base: str, number: str) -> dict[str, float]:
+    """The payment round trip of slip `number`; the seconds of each of the portal's requests and of the whole."""
+    from payments.simulator.fixtures import CARDS
+
+    card = CARDS[0]
+    began = time.perf_counter()
+    seconds, hand_off = timed(lambda: browser.post(f"{base}/pay/slip/{number}/"))
+    form = re.search(r'<form method="(\w+)" action="([^"]+)" id="psp-hand-off"', hand_off.body)
+    if hand_off.status != 200 or form is None:
+        raise SystemExit(f"the hand-off answered {hand_off.status}: {hand_off.body[:300]}")
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', hand_off.body))
+    bank = html.unescape(form.group(2))
+    entry = browser.post(bank, fields, Referer=f"{base}/me/slips/{number}/")
+    card_page = urljoin(bank, entry.location)
+    browser.get(card_page)
+    paid = browser.post(card_page, {"action": "pay", "pan": card["pan"], "cvv2": card["cvv2"],
+                                    "expiry_month": str(card["expiry_month"]),
+                                    "expiry_year": str(card["expiry_year"])[-2:], "pin2": card["pin2"]})
+    receipt = browser.get(urljoin(card_page, paid.location)).body
+    link = re.search(r'href="([^"]+)" data-callback', receipt)
+    if link:
+        callback_seconds, back = timed(lambda: browser.get(html.unescape(link.group(1))))
+    else:
+        post = re.search(r'<form method="post" action="([^"]+)" data-callback.*?</form>', receipt, re.S)
+        if post is None:
+            raise SystemExit(f"the bank's receipt page has no way back: {receipt[:300]}")
+        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', post.group(0)))
+        callback_seconds, back = timed(lambda: browser.post(html.unescape(post.group(1)), hidden))
+    result_seconds, result = timed(lambda: browser.get(urljoin(base + "/", back.location)))
+    if "پرداخت‌شده" not in result.body and "موفق" not in result.body:
+        raise SystemExit(f"the payment of {number} did not succeed: {result.body[:400]}")
+    return {"hand-off": seconds, "callback": callback_seconds, "result": result_seconds,
+            "round trip": time.perf_counter() - began}
+
+
+def urljoin(base: str, location: str) -> str:
+    from urllib.parse import urljoin as join
+
+    return join(base, location)
+
+
+# Measuring ----------------------------------------------------------------------------------------------------
+
+class Workload:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seconds = 0.0  # wall clock while it ran
+        self.count = 0
+        self.latencies: dict[str, list[float]] = {}
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def run_together(browsers: list, step: Callable[[object, int], None], repeats: int) -> float:
+    """Every browser runs `step` `repeats` times, all at once; returns the wall-clock seconds."""
     barrier = threading.Barrier(len(browsers) + 1)
+    failures: list[BaseException] = []
 
-    def work(browser: Browser) -> None:
+    def work(browser) -> None:
         barrier.wait()
-        mine = []
-        for index in range(rounds):
-            mine.append(step(browser, index))
-        with lock:
-            timings.extend(mine)
+        try:
+            for index in range(repeats):
+                step(browser, index)
+        except BaseException as failure:  # reported after the phase
+            failures.append(failure)
 
-    threads = [threading.Thread(target=work, args=(b,)) for b in browsers]
+    threads = [threading.Thread(target=work, args=(browser,)) for browser in browsers]
     for thread in threads:
         thread.start()
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, timings
-
-
-def floor_step(browser: Browser, index: int) -> float:
-    started = time.perf_counter()
-    browser.get("/healthz/")
+    if failures:
+        raise failures[0]
     return time.perf_counter() - started
 
 
-def issue_step(browser: Browser, index: int) -> float:
-    """Quote to the last possible month, then issue: what a person does at the end of the month."""
-    page = browser.get("/me/quote/")
-    key, end = _input(page, "request_key", "[0-9a-f]+"), _input(page, "end", "[0-9]+")
-    started = time.perf_counter()
-    status = browser.post("/me/slips/issue/", {"end": end, "request_key": key})
-    elapsed = time.perf_counter() - started
-    if status != 302:
-        raise SystemExit(f"issuing answered {status}")
-    return elapsed
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
+def describe(values: list[float]) -> str:
+    return f"p50 {statistics.median(values) * 1000:6.1f} ms  p95 {percentile(values, 0.95) * 1000:6.1f} ms"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--users", type=int, default=32, help="concurrent issuing users (connections)")
+    parser.add_argument("--payers", type=int, default=8, help="concurrent paying users")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=5, help="requests per user per round and workload")
+    parser.add_argument("--memory-requests", type=int, default=5000)
     args = parser.parse_args()
 
+    import time_machine
+
+    now = virtual_now()
+    traveller = time_machine.travel(now, tick=True)
+    traveller.start()
     url = fresh_database("rush")
-    usernames = make_people(args.users)
-    port = free_port()
-    server = start_server(port)
+    issuers = make_people(args.users, 1)
+    payers = make_people(args.payers, args.users + 1)
+    generous_test_cards()
+    from django.db import connections
+
+    connections.close_all()
+
+    from samt.jalali import JalaliMonth
+    from samt.tests.stack import Browser, stop
+
+    esfand = JalaliMonth.esfand(JalaliMonth.current().year).as_int()
+    portal, bank = start_servers(args.port, url, now)
+    base = f"http://127.0.0.1:{args.port}"
+    sites = {f"127.0.0.1:{args.port}": "portal", f"127.0.0.1:{args.port + 1}": "bank"}
+    floor, issuing, paying = Workload("floor"), Workload("issue"), Workload("pay")
+    memory: list[tuple[int, dict[int, float]]] = []
     try:
-        base = f"http://127.0.0.1:{port}"
-        browsers = [Browser(base) for _ in usernames]
-        for browser, username in zip(browsers, usernames, strict=True):
-            browser.log_in(username)
-        floor_seconds, floor = run_threads(browsers, args.rounds, floor_step)
-        issue_seconds, issues = run_threads(browsers, args.rounds, issue_step)
+        issue_browsers = [Browser(sites) for _ in issuers]
+        pay_browsers = [Browser(sites) for _ in payers]
+        for browser, username in [*zip(issue_browsers, issuers, strict=True), *zip(pay_browsers, payers, strict=True)]:
+            log_in(browser, base, username)
+        lock = threading.Lock()
+        last_slip: dict[int, str] = {}
+        months_paid: dict[int, int] = {}
+
+        def floor_step(browser, index: int) -> None:
+            seconds, answer = timed(lambda: browser.get(f"{base}/healthz/"))
+            if answer.status != 200:
+                raise SystemExit(f"/healthz/ answered {answer.status}")
+            with lock:
+                floor.add("healthz", seconds)
+
+        def issue_step(browser, index: int) -> None:
+            seconds, number = issue(browser, base, esfand)
+            with lock:
+                issuing.add("issue", seconds)
+                last_slip[id(browser)] = number
+
+        def pay_step(browser, index: int) -> None:
+            # A fresh one-month slip for the person's first unpaid month (not timed), then its payment.
+            month = months_paid.get(id(browser), 0) + 1
+            _, number = issue(browser, base, JalaliMonth.current().year * 100 + month)
+            timings = pay(browser, base, number)
+            months_paid[id(browser)] = month
+            with lock:
+                for kind, seconds in timings.items():
+                    paying.add(kind, seconds)
+
+        # Warm up: every worker thread opens its database connection and loads its caches.
+        run_together(issue_browsers, floor_step, 2)
+        floor.latencies.clear()
+        memory.append((0, worker_memory(portal.pid)))
+        for _ in range(args.rounds):
+            floor.seconds += run_together(issue_browsers, floor_step, args.requests)
+            issuing.seconds += run_together(issue_browsers, issue_step, args.requests)
+            # A payer pays one month each round: at most twelve rounds of payments a year.
+            if paying.count < 12 * args.payers:
+                paying.seconds += run_together(pay_browsers, pay_step, 1)
+                paying.count += args.payers
+        floor.count = len(floor.latencies["healthz"])
+        issuing.count = len(issuing.latencies["issue"])
+
+        served = sum(len(values) for w in (floor, issuing, paying) for values in w.latencies.values())
+        memory.append((served, worker_memory(portal.pid)))
+        if args.memory_requests:
+            def memory_step(browser, index: int) -> None:
+                number = last_slip[id(browser)]
+                path = f"/me/slips/{number}/pdf/" if index % 5 == 0 else ("/me/", "/me/slips/", "/healthz/")[index % 3]
+                answer = browser.get(base + path)
+                if answer.status != 200:
+                    raise SystemExit(f"{path} answered {answer.status}")
+
+            per_user = max(1, args.memory_requests // len(issue_browsers) // 5)
+            for _ in range(5):
+                run_together(issue_browsers, memory_step, per_user)
+                served += per_user * len(issue_browsers)
+                memory.append((served, worker_memory(portal.pid)))
     finally:
-        server.terminate()
-        server.wait()
+        stop(portal)
+        stop(bank)
 
     from insured.models import Slip
 
-    slips = Slip.objects.count()
-    floor_rate = len(floor) / floor_seconds
-    issue_rate = len(issues) / issue_seconds
-    print(f"database: {url.split('@')[-1]}  users: {args.users}  rounds each: {args.rounds}")
-    print(f"floor  /healthz/      {floor_rate:8.1f} req/s   p95 {p95(floor) * 1000:7.1f} ms")
-    print(f"issue  /me/slips/issue/ {issue_rate:6.1f} slips/s p95 {p95(issues) * 1000:7.1f} ms  ({slips} slips made)")
-    print(f"ratio  issuing is {floor_rate / issue_rate:.1f}× slower than the floor "
-          f"(p95 {p95(issues) / p95(floor):.1f}×)")
+    print(f"database: {url.rsplit('/', 1)[-1]}; virtual clock {now:%Y-%m-%d} (Farvardin); {load_note()}")
+    print(f"stack: gunicorn {os.environ.get('WEB_CONCURRENCY', os.cpu_count())} workers × "
+          f"{os.environ.get('GUNICORN_THREADS', '4')} threads, DEBUG off, port {args.port}; {args.users} issuing users "
+          f"and {args.payers} payers, {args.rounds} interleaved rounds; {Slip.objects.count()} slips made")
+    floor_p50 = statistics.median(floor.latencies["healthz"])
+    print(f"floor  GET /healthz/              {floor.rate():7.1f} req/s    {describe(floor.latencies['healthz'])}")
+    print(f"issue  POST /me/slips/issue/ (12 months) {issuing.rate():6.1f} slips/s  "
+          f"{describe(issuing.latencies['issue'])}  = {issuing.rate() / floor.rate():.0%} of the floor's throughput")
+    print(f"pay    {paying.count} round trips, {paying.rate():.1f} payments/s with {args.payers} payers")
+    for kind in ("hand-off", "callback", "result", "round trip"):
+        values = paying.latencies[kind]
+        ratio = statistics.median(values) / floor_p50
+        print(f"       {kind:<11} {describe(values)}  = {ratio:.1f}× the floor's p50")
+    print("memory of each portal worker (MiB) after N requests (workers are replaced after max_requests ± jitter):")
+    for served, sizes in memory:
+        print(f"  {served:6,} requests: " + ", ".join(f"pid {pid} {size:.0f}" for pid, size in sorted(sizes.items())))
 
 
 if __name__ == "__main__":
     main()
-
-
-def _input(page: str, name: str, pattern: str) -> str:
-    found = re.search(rf'name="{name}" value="({pattern})"', page)
-    if found is None:
-        raise SystemExit(f"the quote page has no {name} field: is the portal serving the right pages?")
-    return found.group(1)

@@ -8,11 +8,14 @@ real deployment points at the bank.
 
 from __future__ import annotations
 
+import http.client
+import http.cookies
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -106,3 +109,84 @@ def stop(server: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+class Answer:
+    def __init__(self, status: int, headers: dict[str, str], body: str) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+class Browser:
+    """One person's browser over plain HTTP/1.1: a kept-alive connection per server and cookies per site.
+
+    `sites` maps "host:port" to a site name, so two app servers of one portal share the portal's cookies (as
+    they share a host name behind nginx) while the PSP simulator keeps its own. Redirects are not followed: the
+    caller times each request on its own."""
+
+    def __init__(self, sites: dict[str, str] | None = None, timeout: float = 60) -> None:
+        self.sites = sites or {}
+        self.timeout = timeout
+        self.connections: dict[str, http.client.HTTPConnection] = {}
+        self.cookies: dict[str, dict[str, str]] = {}
+
+    def site(self, netloc: str) -> str:
+        return self.sites.get(netloc, netloc)
+
+    def jar(self, netloc: str) -> dict[str, str]:
+        return self.cookies.setdefault(self.site(netloc), {})
+
+    def request(self, method: str, url: str, fields: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None) -> Answer:
+        parts = urllib.parse.urlsplit(url)
+        jar = self.jar(parts.netloc)
+        body = None
+        sent = {"Host": parts.netloc, **(headers or {})}
+        if method == "POST":
+            fields = dict(fields or {})
+            if "csrftoken" in jar:
+                fields.setdefault("csrfmiddlewaretoken", jar["csrftoken"])
+            body = urllib.parse.urlencode(fields).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if jar:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):
+            connection = self.connections.get(parts.netloc)
+            if connection is None:
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+                self.connections[parts.netloc] = connection
+            try:
+                connection.request(method, path, body=body, headers=sent)
+                response = connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed a kept-alive connection (a recycled worker): one new connection, once.
+                connection.close()
+                del self.connections[parts.netloc]
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or morsel.value == "":
+                    jar.pop(name, None)
+                else:
+                    jar[name] = morsel.value
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data.decode(errors="replace"))
+
+    def get(self, url: str, **headers: str) -> Answer:
+        return self.request("GET", url, headers=headers)
+
+    def post(self, url: str, fields: dict[str, str] | None = None, **headers: str) -> Answer:
+        return self.request("POST", url, fields, headers)
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+        self.connections.clear()
