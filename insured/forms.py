@@ -190,12 +190,20 @@ class EndMonthForm(forms.Form):
     end = forms.TypedChoiceField(label="تا پایان ماه", coerce=int)
     request_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, months: list[JalaliMonth], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, months: list[JalaliMonth] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["end"]).choices = [(m.as_int(), m.label) for m in months]
+        if months is None:
+            # An issue request: slip_issue checks the end against the standing it computes under the contract's
+            # lock, so the view does not compute the standing a second time just to list the months.
+            self.fields["end"] = forms.IntegerField(label="تا پایان ماه")
+        else:
+            cast(forms.ChoiceField, self.fields["end"]).choices = [(m.as_int(), m.label) for m in months]
 
     def clean_end(self) -> JalaliMonth:
-        return JalaliMonth.from_int(self.cleaned_data["end"])
+        try:
+            return JalaliMonth.from_int(self.cleaned_data["end"])
+        except ValueError as invalid:
+            raise forms.ValidationError(str(invalid)) from None
 
 
 class VerifyForm(forms.Form):

@@ -71,6 +71,12 @@ def test_a_double_submit_makes_one_slip(insured_client):
 
 def test_a_month_past_esfand_is_refused_with_a_message(insured_client):
     response = insured_client.post("/me/slips/issue/", {"end": 140601, "request_key": "k"}, follow=True)
+    assert "برگ پرداخت فقط تا پایان سال جاری صادر می‌شود؛ آخرین ماه ممکن اسفند ۱۴۰۵ است." in response.content.decode()
+    assert not Slip.objects.exists()
+
+
+def test_an_end_month_that_is_no_month_is_refused_by_the_form(insured_client):
+    response = insured_client.post("/me/slips/issue/", {"end": 140513, "request_key": "k"}, follow=True)
     assert "ماه پایان را از فهرست انتخاب کنید" in response.content.decode()
     assert not Slip.objects.exists()
 

@@ -56,8 +56,7 @@ def issue(request: AuthenticatedRequest) -> HttpResponse:
     if contract is None:
         messages.error(request, NO_CONTRACT)
         return redirect("insured:quote")
-    standing = ledger.standing(contract, JalaliMonth.current())
-    form = EndMonthForm(request.POST, months=standing.ends)
+    form = EndMonthForm(request.POST, months=None)
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("insured:quote")
