@@ -25,7 +25,6 @@ machine the figures move with the load average, which it prints.
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import re
 import statistics
@@ -173,35 +172,20 @@ def timed(call: Callable[[], object]) -> tuple[float, object]:
 
 
 def pay(browser, base: str, number: str) -> dict[str, float]:
-    """The payment round trip of slip `number`; the seconds of each of the portal's requests and of the whole."""
+    """The payment round trip of slip `number`; the seconds of each of the portal's requests and of the whole.
+    The bank's own pages are the simulator's, not the portal's to time."""
     from payments.simulator.fixtures import CARDS
+    from samt.tests.stack import pay_at_bank
 
-    card = CARDS[0]
     began = time.perf_counter()
     seconds, hand_off = timed(lambda: browser.post(f"{base}/pay/slip/{number}/"))
-    form = re.search(r'<form method="(\w+)" action="([^"]+)" id="psp-hand-off"', hand_off.body)
-    if hand_off.status != 200 or form is None:
+    if hand_off.status != 200:
         raise SystemExit(f"the hand-off answered {hand_off.status}: {hand_off.body[:300]}")
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', hand_off.body))
-    bank = html.unescape(form.group(2))
-    entry = browser.post(bank, fields, Referer=f"{base}/me/slips/{number}/")
-    card_page = urljoin(bank, entry.location)
-    browser.get(card_page)
-    paid = browser.post(card_page, {"action": "pay", "pan": card["pan"], "cvv2": card["cvv2"],
-                                    "expiry_month": str(card["expiry_month"]),
-                                    "expiry_year": str(card["expiry_year"])[-2:], "pin2": card["pin2"]})
-    receipt = browser.get(urljoin(card_page, paid.location)).body
-    link = re.search(r'href="([^"]+)" data-callback', receipt)
-    if link:
-        callback_seconds, back = timed(lambda: browser.get(html.unescape(link.group(1))))
-    else:
-        post = re.search(r'<form method="post" action="([^"]+)" data-callback.*?</form>', receipt, re.S)
-        if post is None:
-            raise SystemExit(f"the bank's receipt page has no way back: {receipt[:300]}")
-        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', post.group(0)))
-        callback_seconds, back = timed(lambda: browser.post(html.unescape(post.group(1)), hidden))
+    method, callback, fields = pay_at_bank(browser, hand_off.body, referer=f"{base}/me/slips/{number}/",
+                                           card=CARDS[0])
+    callback_seconds, back = timed(lambda: browser.request(method, callback, fields))
     result_seconds, result = timed(lambda: browser.get(urljoin(base + "/", back.location)))
-    if "پرداخت‌شده" not in result.body and "موفق" not in result.body:
+    if "پرداخت با موفقیت انجام شد" not in result.body:
         raise SystemExit(f"the payment of {number} did not succeed: {result.body[:400]}")
     return {"hand-off": seconds, "callback": callback_seconds, "result": result_seconds,
             "round trip": time.perf_counter() - began}

@@ -8,9 +8,11 @@ real deployment points at the bank.
 
 from __future__ import annotations
 
+import html
 import http.client
 import http.cookies
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -190,3 +192,36 @@ class Browser:
         for connection in self.connections.values():
             connection.close()
         self.connections.clear()
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def hand_off_form(page: str) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the portal's auto-submitting form to the bank."""
+    form = re.search(r'<form method="\w+" action="([^"]+)" id="psp-hand-off"', page)
+    if form is None:
+        raise AssertionError(f"no hand-off form on the page: {page[:500]}")
+    return html.unescape(form.group(1)), {html.unescape(k): html.unescape(v) for k, v in HIDDEN.findall(page)}
+
+
+def pay_at_bank(browser: Browser, page: str, *, referer: str,
+                card: dict[str, object]) -> tuple[str, str, dict[str, str]]:
+    """The payer's steps at the PSP simulator, from the portal's hand-off page to the bank's receipt page, with a
+    test card's static second password. Returns how the bank sends the payer back: (method, URL, fields)."""
+    action, fields = hand_off_form(page)
+    entry = browser.post(action, fields, Referer=referer)
+    card_page = urllib.parse.urljoin(action, entry.location)
+    browser.get(card_page)
+    paid = browser.post(card_page, {"action": "pay", "pan": str(card["pan"]), "cvv2": str(card["cvv2"]),
+                                    "expiry_month": str(card["expiry_month"]),
+                                    "expiry_year": str(card["expiry_year"])[-2:], "pin2": str(card["pin2"])})
+    receipt = browser.get(urllib.parse.urljoin(card_page, paid.location)).body
+    link = re.search(r'href="([^"]+)" data-callback', receipt)
+    if link:
+        return "GET", html.unescape(link.group(1)), {}
+    form = re.search(r'<form method="post" action="([^"]+)" data-callback.*?</form>', receipt, re.S)
+    if form is None:
+        raise AssertionError(f"the bank's receipt page has no way back: {receipt[:800]}")
+    return "POST", html.unescape(form.group(1)), {html.unescape(k): html.unescape(v)
+                                                  for k, v in HIDDEN.findall(form.group(0))}
