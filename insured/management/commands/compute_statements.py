@@ -48,6 +48,9 @@ COVERED = CoveredMonth._meta.db_table
 STATEMENT = AccountStatement._meta.db_table
 LINE = StatementLine._meta.db_table
 COMPUTED = rules.STATEMENT_COMPUTED
+# The lines of one chunk as computed, before they are compared with the stored ones: a temporary table of this
+# connection (no WAL on PostgreSQL), made by create_scratch().
+SCRATCH = "compute_statements_chunk"
 # What a recomputation may change on a line; a line where none of them differs is left unwritten.
 LINE_FIGURES = ("days", "daily_wage_base", "rate_bp", "premium_due", "per_capita_due", "amount_paid", "slip_number",
                 "difference")
@@ -149,32 +152,51 @@ class StatementBatch:
             # 2. Lock the statements still computed before touching their lines: a clerk issuing one of them
             #    now waits for this chunk, and then issues the new figures. A row lock writes no new row version
             #    (SQLite has one writer at a time: the chunk's first write above already holds it).
-            if connection.vendor == "postgresql":
-                cursor.execute(f"SELECT COUNT(*) FROM (SELECT id FROM {STATEMENT} WHERE {computed} FOR UPDATE) s",
-                               computed_params)
-            else:
-                cursor.execute(f"SELECT COUNT(*) FROM {STATEMENT} WHERE {computed}", computed_params)
-            counts["statements_computed"] = cursor.fetchone()[0]
-            # 3. Every paid month of the year at the year's rates: a new line is inserted, a line whose figures
-            #    changed is updated, and an unchanged line is not written at all ...
-            sql, params = self._upsert_lines(computed)
-            cursor.execute(sql, [*params, *computed_params])
-            counts["lines_written"] = cursor.rowcount
-            # 4. ... and a line whose month is no longer paid goes.
+            lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
             cursor.execute(
-                f"DELETE FROM {LINE} WHERE statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
-                f"AND NOT EXISTS (SELECT 1 FROM {STATEMENT} s JOIN {COVERED} cm ON cm.contract_id = s.contract_id "
-                f"WHERE s.id = {LINE}.statement_id AND cm.month = {LINE}.month)",
+                f"SELECT COUNT(*), MIN(id), MAX(id) FROM (SELECT id FROM {STATEMENT} WHERE {computed}{lock}) s",
+                computed_params,
+            )
+            counts["statements_computed"], low_id, high_id = cursor.fetchone()
+            # The chunk's lines lie in this range of the (statement, month) index: each step below reads that
+            # range, not the whole table of lines.
+            in_range = f"{LINE}.statement_id BETWEEN {int(low_id or 0)} AND {int(high_id or 0)}"
+            # 3. Every paid month of the year at the year's rates, into the chunk's scratch table ...
+            cursor.execute(f"DELETE FROM {SCRATCH}")
+            sql, params = self._compute_lines(computed)
+            cursor.execute(sql, [*params, *computed_params])
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {SCRATCH}")
+            # 4. ... then a line whose figures changed is updated, a new one inserted, one whose month is no longer
+            #    paid deleted; an unchanged line is not written at all (a recomputation rewrites only what changed).
+            differs = " OR ".join(f"{LINE}.{column} <> n.{column}" for column in LINE_FIGURES)
+            cursor.execute(
+                f"UPDATE {LINE} SET {', '.join(f'{column} = n.{column}' for column in LINE_FIGURES)} "
+                f"FROM {SCRATCH} n WHERE {in_range} AND {LINE}.statement_id = n.statement_id "
+                f"AND {LINE}.month = n.month AND ({differs})"
+            )
+            counts["lines_written"] = cursor.rowcount
+            columns = f"statement_id, month, {', '.join(LINE_FIGURES)}"
+            cursor.execute(
+                f"INSERT INTO {LINE} ({columns}) SELECT {columns} FROM {SCRATCH} n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {LINE} l WHERE l.statement_id = n.statement_id AND l.month = n.month)"
+            )
+            counts["lines_written"] += cursor.rowcount
+            cursor.execute(
+                f"DELETE FROM {LINE} WHERE {in_range} "
+                f"AND statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {SCRATCH} n WHERE n.statement_id = {LINE}.statement_id "
+                f"AND n.month = {LINE}.month)",
                 computed_params,
             )
             counts["lines_deleted"] = cursor.rowcount
-            # 5. Totals and balance from the lines, written only where they changed (and then computed_at too).
+            # 5. Totals and balance from the chunk's lines, written only where they changed (and computed_at then).
             cursor.execute(
                 f"UPDATE {STATEMENT} SET due_total = t.due, paid_total = t.paid, balance = t.balance, "
                 f"computed_at = %s FROM ("
-                f"SELECT {STATEMENT}.id AS id, COALESCE(SUM(l.premium_due + l.per_capita_due), 0) AS due, "
-                "COALESCE(SUM(l.amount_paid), 0) AS paid, COALESCE(SUM(l.difference), 0) AS balance "
-                f"FROM {STATEMENT} LEFT JOIN {LINE} l ON l.statement_id = {STATEMENT}.id WHERE {computed} "
+                f"SELECT {STATEMENT}.id AS id, COALESCE(SUM(n.premium_due + n.per_capita_due), 0) AS due, "
+                "COALESCE(SUM(n.amount_paid), 0) AS paid, COALESCE(SUM(n.difference), 0) AS balance "
+                f"FROM {STATEMENT} LEFT JOIN {SCRATCH} n ON n.statement_id = {STATEMENT}.id WHERE {computed} "
                 f"GROUP BY {STATEMENT}.id) t WHERE {STATEMENT}.id = t.id AND ("
                 f"{STATEMENT}.due_total <> t.due OR {STATEMENT}.paid_total <> t.paid "
                 f"OR {STATEMENT}.balance <> t.balance)",
@@ -185,44 +207,46 @@ class StatementBatch:
             counts["statements_left_issued_or_settled"] = cursor.fetchone()[0]
         return counts
 
-    def _upsert_lines(self, computed: str) -> tuple[str, list[Any]]:
-        months_sql, months_params = values_table("months", "month, days, min_daily, ceiling_daily, per_capita",
-                                                 self.rates.months)
-        rates_sql, rates_params = values_table("rates", "rate_code, month, rate_bp", self.rates.rates)
-        base = "CAST(c.wage_ratio_hundredths AS BIGINT) * m.min_daily"
+    def _compute_lines(self, computed: str) -> tuple[str, list[Any]]:
+        # One VALUES row per (rate code, month) with every figure of that month, joined by a hash join to the
+        # chunk's paid months, which are gathered first (MATERIALIZED): otherwise the planner may pair each contract
+        # with every month of the table and probe the paid months once per pair.
+        by_month = {row[0]: row for row in self.rates.months}
+        figures = [(code, month, *by_month[month][1:], rate_bp) for code, month, rate_bp in self.rates.rates]
+        rates_sql, rates_params = values_table(
+            "rates", "rate_code, month, days, min_daily, ceiling_daily, per_capita, rate_bp", figures)
+        base = "CAST(p.ratio AS BIGINT) * r.min_daily"
         # WITH comes after INSERT: Python's sqlite3 reports no row count for a statement that starts with WITH.
         sql = f"""
-            INSERT INTO {LINE} (statement_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
-                                amount_paid, slip_number, difference)
-            WITH {months_sql}, {rates_sql}
+            INSERT INTO {SCRATCH} (statement_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
+                                   amount_paid, slip_number, difference)
+            WITH {rates_sql},
+            paid AS MATERIALIZED (
+                SELECT {STATEMENT}.id AS statement_id, c.rate_code AS rate_code, c.wage_ratio_hundredths AS ratio,
+                       c.treatment AS treatment, cm.month AS month, cm.persons AS persons,
+                       cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
+                FROM {STATEMENT}
+                JOIN {CONTRACT} c ON c.id = {STATEMENT}.contract_id
+                JOIN {COVERED} cm ON cm.contract_id = c.id AND cm.month BETWEEN %s AND %s
+                WHERE {computed}
+            )
             SELECT statement_id, month, days, (2 * base + {rules.RATIO_BASIS}) / {2 * rules.RATIO_BASIS}, rate_bp,
                    premium, per_capita_due, amount_paid, slip_number, premium + per_capita_due - amount_paid
             FROM (
                 SELECT statement_id, month, days, base, rate_bp, per_capita_due, amount_paid, slip_number,
                        (2 * base * days * rate_bp + {PREMIUM_DIVISOR}) / {2 * PREMIUM_DIVISOR} AS premium
                 FROM (
-                    SELECT {STATEMENT}.id AS statement_id, cm.month AS month, m.days AS days, r.rate_bp AS rate_bp,
-                           CASE WHEN {base} < m.ceiling_daily * {rules.RATIO_BASIS} THEN {base}
-                                ELSE m.ceiling_daily * {rules.RATIO_BASIS} END AS base,
-                           CASE WHEN c.treatment THEN m.per_capita * cm.persons ELSE 0 END AS per_capita_due,
-                           cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
-                    FROM {STATEMENT}
-                    JOIN {CONTRACT} c ON c.id = {STATEMENT}.contract_id
-                    JOIN {COVERED} cm ON cm.contract_id = c.id
-                    JOIN months m ON m.month = cm.month
-                    JOIN rates r ON r.rate_code = c.rate_code AND r.month = cm.month
-                    WHERE {computed}
-                ) AS paid
+                    SELECT p.statement_id AS statement_id, p.month AS month, r.days AS days, r.rate_bp AS rate_bp,
+                           CASE WHEN {base} < r.ceiling_daily * {rules.RATIO_BASIS} THEN {base}
+                                ELSE r.ceiling_daily * {rules.RATIO_BASIS} END AS base,
+                           CASE WHEN p.treatment THEN r.per_capita * p.persons ELSE 0 END AS per_capita_due,
+                           p.amount_paid AS amount_paid, p.slip_number AS slip_number
+                    FROM paid p
+                    JOIN rates r ON r.rate_code = p.rate_code AND r.month = p.month
+                ) AS joined
             ) AS priced
-            WHERE true
-            ON CONFLICT (statement_id, month) DO UPDATE SET
-                days = excluded.days, daily_wage_base = excluded.daily_wage_base, rate_bp = excluded.rate_bp,
-                premium_due = excluded.premium_due, per_capita_due = excluded.per_capita_due,
-                amount_paid = excluded.amount_paid, slip_number = excluded.slip_number,
-                difference = excluded.difference
-            WHERE {" OR ".join(f"{LINE}.{column} <> excluded.{column}" for column in LINE_FIGURES)}
         """
-        return sql, [*months_params, *rates_params]
+        return sql, [*rates_params, self.first, self.last]
 
     def check_per_capita(self) -> None:
         """A year whose per-capita fee is not entered cannot price treatment months: refuse, as the ledger does,
@@ -236,6 +260,29 @@ class StatementBatch:
         )
         if needed:
             ledger.per_capita_for(self.year)  # raises the ledger's Persian message
+
+
+TABLES = [CONTRACT, COVERED, STATEMENT, LINE]
+
+
+def create_scratch() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCRATCH} (statement_id bigint NOT NULL, month integer NOT NULL, "
+            "days integer NOT NULL, daily_wage_base bigint NOT NULL, rate_bp integer NOT NULL, "
+            "premium_due bigint NOT NULL, per_capita_due bigint NOT NULL, amount_paid bigint NOT NULL, "
+            "slip_number varchar(16) NOT NULL, difference bigint NOT NULL, PRIMARY KEY (statement_id, month))"
+        )
+
+
+def fresh_statistics(tables: list[str]) -> None:
+    """PostgreSQL plans each chunk from its table statistics; after an import or a year's first chunk they say the
+    tables are (nearly) empty, and the plan that suits an empty table takes seconds a chunk. ANALYZE reads a
+    sample of each table (a fraction of a second, even at a million rows)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def _one(sql: str, params: list[Any]) -> int:
@@ -330,13 +377,19 @@ class Command(BaseCommand):
     def _run(self, batch: StatementBatch, chunk: int, bar: ProgressBar, counts: Counter[str]) -> None:
         after = 0
         bar.show(0)
+        fresh_statistics(TABLES)
+        create_scratch()
         while True:
             last_id, size = batch.next_chunk(after, chunk)
             if not size:
                 return
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             with transaction.atomic():
-                counts.update(batch.run_chunk(after, last_id, now))
+                done = batch.run_chunk(after, last_id, now)
+            counts.update(done)
+            if done["statements_created"] > chunk // 2 and counts["statements_created"] == done["statements_created"]:
+                # The first chunk of a year's new statements: tell the planner the table is no longer empty.
+                fresh_statistics([STATEMENT, LINE])
             counts["contracts"] += size
             after = last_id
             bar.show(counts["contracts"])
