@@ -169,27 +169,34 @@ class StatementBatch:
                 cursor.execute(f"ANALYZE {SCRATCH}")
             # 4. ... then a line whose figures changed is updated, a new one inserted, one whose month is no longer
             #    paid deleted; an unchanged line is not written at all (a recomputation rewrites only what changed).
+            # Statements made by this chunk have no lines yet: nothing to compare or delete.
+            recomputing = counts["statements_created"] < counts["statements_computed"]
             differs = " OR ".join(f"{LINE}.{column} <> n.{column}" for column in LINE_FIGURES)
-            cursor.execute(
-                f"UPDATE {LINE} SET {', '.join(f'{column} = n.{column}' for column in LINE_FIGURES)} "
-                f"FROM {SCRATCH} n WHERE {in_range} AND {LINE}.statement_id = n.statement_id "
-                f"AND {LINE}.month = n.month AND ({differs})"
-            )
-            counts["lines_written"] = cursor.rowcount
+            counts["lines_written"] = counts["lines_deleted"] = 0
+            if recomputing:
+                cursor.execute(
+                    f"UPDATE {LINE} SET {', '.join(f'{column} = n.{column}' for column in LINE_FIGURES)} "
+                    f"FROM {SCRATCH} n WHERE {in_range} AND {LINE}.statement_id = n.statement_id "
+                    f"AND {LINE}.month = n.month AND ({differs})"
+                )
+                counts["lines_written"] += cursor.rowcount
             columns = f"statement_id, month, {', '.join(LINE_FIGURES)}"
+            # (The unique index finds the lines that exist; a NOT EXISTS over the lines would read, in a year's first
+            # chunk, every line this same statement inserts, while the statistics still call the table empty.)
             cursor.execute(
-                f"INSERT INTO {LINE} ({columns}) SELECT {columns} FROM {SCRATCH} n WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {LINE} l WHERE l.statement_id = n.statement_id AND l.month = n.month)"
+                f"INSERT INTO {LINE} ({columns}) SELECT {columns} FROM {SCRATCH} WHERE true "
+                "ON CONFLICT (statement_id, month) DO NOTHING"
             )
             counts["lines_written"] += cursor.rowcount
-            cursor.execute(
-                f"DELETE FROM {LINE} WHERE {in_range} "
-                f"AND statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
-                f"AND NOT EXISTS (SELECT 1 FROM {SCRATCH} n WHERE n.statement_id = {LINE}.statement_id "
-                f"AND n.month = {LINE}.month)",
-                computed_params,
-            )
-            counts["lines_deleted"] = cursor.rowcount
+            if recomputing:
+                cursor.execute(
+                    f"DELETE FROM {LINE} WHERE {in_range} "
+                    f"AND statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
+                    f"AND NOT EXISTS (SELECT 1 FROM {SCRATCH} n WHERE n.statement_id = {LINE}.statement_id "
+                    f"AND n.month = {LINE}.month)",
+                    computed_params,
+                )
+                counts["lines_deleted"] += cursor.rowcount
             # 5. Totals and balance from the chunk's lines, written only where they changed (and computed_at then).
             cursor.execute(
                 f"UPDATE {STATEMENT} SET due_total = t.due, paid_total = t.paid, balance = t.balance, "
