@@ -40,6 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_support import ROOT, fresh_database, load_note, national_code
 
+from samt.tests.stack import Answer, Browser
+
 PASSWORD = "rush-bench-password-1405"
 
 
@@ -147,14 +149,14 @@ def worker_memory(master: int) -> dict[int, float]:
 
 # The journeys -------------------------------------------------------------------------------------------------
 
-def log_in(browser, base: str, username: str) -> None:
+def log_in(browser: Browser, base: str, username: str) -> None:
     browser.get(f"{base}/login/")
     answer = browser.post(f"{base}/login/", {"username": username, "password": PASSWORD})
     if answer.status != 302:
         raise SystemExit(f"login of {username} answered {answer.status}")
 
 
-def issue(browser, base: str, end: int) -> tuple[float, str]:
+def issue(browser: Browser, base: str, end: int) -> tuple[float, str]:
     """One slip to `end`; returns the seconds of the POST alone and the slip's number."""
     started = time.perf_counter()
     answer = browser.post(f"{base}/me/slips/issue/", {"end": str(end), "request_key": uuid.uuid4().hex})
@@ -165,13 +167,13 @@ def issue(browser, base: str, end: int) -> tuple[float, str]:
     return elapsed, number.group(1)
 
 
-def timed(call: Callable[[], object]) -> tuple[float, object]:
+def timed(call: Callable[[], Answer]) -> tuple[float, Answer]:
     started = time.perf_counter()
     result = call()
     return time.perf_counter() - started, result
 
 
-def pay(browser, base: str, number: str) -> dict[str, float]:
+def pay(browser: Browser, base: str, number: str) -> dict[str, float]:
     """The payment round trip of slip `number`; the seconds of each of the portal's requests and of the whole.
     The bank's own pages are the simulator's, not the portal's to time."""
     from payments.simulator.fixtures import CARDS
@@ -213,12 +215,12 @@ class Workload:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-def run_together(browsers: list, step: Callable[[object, int], None], repeats: int) -> float:
+def run_together(browsers: list[Browser], step: Callable[[Browser, int], None], repeats: int) -> float:
     """Every browser runs `step` `repeats` times, all at once; returns the wall-clock seconds."""
     barrier = threading.Barrier(len(browsers) + 1)
     failures: list[BaseException] = []
 
-    def work(browser) -> None:
+    def work(browser: Browser) -> None:
         barrier.wait()
         try:
             for index in range(repeats):
@@ -271,7 +273,7 @@ def main() -> None:
     connections.close_all()
 
     from samt.jalali import JalaliMonth
-    from samt.tests.stack import Browser, stop
+    from samt.tests.stack import stop
 
     esfand = JalaliMonth.esfand(JalaliMonth.current().year).as_int()
     portal, bank = start_servers(args.port, url, now)
@@ -288,20 +290,20 @@ def main() -> None:
         last_slip: dict[int, str] = {}
         months_paid: dict[int, int] = {}
 
-        def floor_step(browser, index: int) -> None:
+        def floor_step(browser: Browser, index: int) -> None:
             seconds, answer = timed(lambda: browser.get(f"{base}/healthz/"))
             if answer.status != 200:
                 raise SystemExit(f"/healthz/ answered {answer.status}")
             with lock:
                 floor.add("healthz", seconds)
 
-        def issue_step(browser, index: int) -> None:
+        def issue_step(browser: Browser, index: int) -> None:
             seconds, number = issue(browser, base, esfand)
             with lock:
                 issuing.add("issue", seconds)
                 last_slip[id(browser)] = number
 
-        def pay_step(browser, index: int) -> None:
+        def pay_step(browser: Browser, index: int) -> None:
             # A fresh one-month slip for the person's first unpaid month (not timed), then its payment.
             month = months_paid.get(id(browser), 0) + 1
             _, number = issue(browser, base, JalaliMonth.current().year * 100 + month)
@@ -328,7 +330,7 @@ def main() -> None:
         served = sum(len(values) for w in (floor, issuing, paying) for values in w.latencies.values())
         memory.append((served, worker_memory(portal.pid)))
         if args.memory_requests:
-            def memory_step(browser, index: int) -> None:
+            def memory_step(browser: Browser, index: int) -> None:
                 number = last_slip[id(browser)]
                 path = f"/me/slips/{number}/pdf/" if index % 5 == 0 else ("/me/", "/me/slips/", "/healthz/")[index % 3]
                 answer = browser.get(base + path)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insured', '0007_slip_sequence_and_rate_tables_version'),
+        ('insured', '0009_slip_sequence_and_rate_tables_version'),
     ]
 
     operations = [

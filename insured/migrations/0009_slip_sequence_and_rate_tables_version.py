@@ -57,6 +57,6 @@ def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("insured", "0006_public_code"), ("samt", "0003_counter")]
+    dependencies = [("insured", "0008_gate_refusal"), ("samt", "0003_counter")]
 
     operations = [migrations.RunPython(forwards, backwards)]
