@@ -152,7 +152,7 @@ class StatementsRunForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="پرونده CSV سامانه پیشین (UTF-8، ستون‌ها مانند docs/import_format.md)")
+    file = forms.FileField(label="پرونده CSV سامانه پیشین (UTF-8، ستون‌ها به ترتیب راهنمای قالب درون‌بُرد)")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

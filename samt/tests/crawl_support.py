@@ -24,7 +24,7 @@ SERIOUS = ("moderate", "serious", "critical")
 # Latin words that are Latin by nature where the portal shows them in running Persian text: format and
 # protocol names people see on buttons and labels. Identifiers, codes, usernames and URLs are allowed when
 # rendered as what they are: in an element laid out left to right (dir="ltr", the .ltr class, <bdo dir=ltr>).
-LATIN_ALLOWED = {"PDF", "CSV", "SMS", "QR", "RRN", "TOTP", "IBAN"}
+LATIN_ALLOWED = {"PDF", "CSV", "SMS", "QR", "RRN", "TOTP", "IBAN", "UTF-8"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.@/-]*")
 LATIN_NUMBER = re.compile(r"[0-9]+")
 # One word for a thing across the site (style: «گذرواژه» for password), and no bare Django defaults.

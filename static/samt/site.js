@@ -11,7 +11,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // A form that came back with errors: say so once in an alert (screen readers announce it) and put the keyboard
 // on the first field to correct, whose label and error (aria-describedby) are then read out.
 document.addEventListener("DOMContentLoaded", function () {
-  var first = document.querySelector("main [aria-invalid=true], main .is-invalid");
+  var first = document.querySelector(
+    "main :is(input, select, textarea):is([aria-invalid=true], .is-invalid)");
   if (!first) { return; }
   var form = first.closest("form");
   var count = form ? form.querySelectorAll(".invalid-feedback, .errorlist").length : 0;
