@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -120,7 +120,7 @@ class OfficeStatusForm(ChangeForm):
 
     def __init__(self, *args: Any, offices: QuerySet[BrokerOffice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        cast("forms.ModelChoiceField[BrokerOffice]", self.fields["office"]).queryset = offices
 
 
 FORMS: dict[str, type[ChangeForm]] = {
@@ -141,8 +141,8 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args: Any, branches: QuerySet[Branch], provinces: QuerySet[Province], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches
-        self.fields["province"].queryset = provinces
+        cast("forms.ModelChoiceField[Branch]", self.fields["branch"]).queryset = branches
+        cast("forms.ModelChoiceField[Province]", self.fields["province"]).queryset = provinces
         if provinces.count() <= 1:
             del self.fields["province"]
 

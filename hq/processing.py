@@ -38,7 +38,7 @@ def processing_run_start(*, actor: Actor, kind: str, year: int | None = None, fi
     try:
         with transaction.atomic():
             run = ProcessingRun.objects.create(kind=kind, year=year, file_name=file_name, file_text=file_text,
-                                               province_id=actor.province_id, requested_by=actor.user)
+                                               province_id=actor.province_id, requested_by=actor.person)
     except IntegrityError:
         raise DomainError(ALREADY_RUNNING) from None
     audit_record(actor=actor, action="job.queued", subject=run,

@@ -92,7 +92,7 @@ def slips_report(scope: Scope) -> Report:
     issued = by_branch_channel(mine.filter(issued_at__gte=start, issued_at__lt=end))
     paid = by_branch_channel(mine.filter(status=SlipStatus.PAID, paid_at__gte=start, paid_at__lt=end))
     branches = list(scope.branches.order_by("code"))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for branch in branches:
         for channel in Channel:
             i, p = issued.get((branch.pk, channel), {}), paid.get((branch.pk, channel), {})
@@ -136,7 +136,8 @@ def credentials_report(scope: Scope) -> Report:
     delivered: dict[int, list[tuple[datetime, datetime]]] = {}
     for branch_id, registered, done in requests.filter(delivered_at__gte=start, delivered_at__lt=end).values_list(
             "branch", "registered_at", "delivered_at"):
-        delivered.setdefault(branch_id, []).append((registered, done))
+        if registered is not None and done is not None:  # a delivered request was registered first
+            delivered.setdefault(branch_id, []).append((registered, done))
     branches = list(scope.branches.order_by("code"))
     rows = []
     for branch in branches:

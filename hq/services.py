@@ -51,7 +51,7 @@ def reference_change_propose(*, actor: Actor, kind: str, values: dict[str, Any],
     if not reason.strip():
         raise DomainError(rates.REASON_REQUIRED)
     change = ReferenceChange.objects.create(kind=kind, values=values, reason=reason.strip(), office=office,
-                                            province_id=actor.province_id, prepared_by=actor.user)
+                                            province_id=actor.province_id, prepared_by=actor.person)
     audit_record(actor=actor, action="reference.proposed", subject=change,
                  after={"kind": kind, **values, "reason": change.reason})
     return change

@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hq import processing
 from hq.forms import ImportForm, StatementsRunForm
 from hq.models import ProcessingRun, RunKind
-from samt.access import role_required
+from samt.access import AuthenticatedRequest, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
@@ -23,13 +23,13 @@ RUNS_SHOWN = 20
 QUEUED = "در نوبت اجرا قرار گرفت؛ کار در پردازشگر پس‌زمینه انجام می‌شود و این صفحه پیشرفت را نشان می‌دهد."
 
 
-def _runs_for(request: HttpRequest) -> QuerySet[ProcessingRun]:
+def _runs_for(request: AuthenticatedRequest) -> QuerySet[ProcessingRun]:
     membership = request.user.membership_or_none
     runs = ProcessingRun.objects.select_related("requested_by").defer("file_text")
     return runs.filter(province=membership.province_id) if membership and membership.province_id else runs
 
 
-def _page(request: HttpRequest, statements_form: StatementsRunForm, import_form: ImportForm) -> HttpResponse:
+def _page(request: AuthenticatedRequest, statements_form: StatementsRunForm, import_form: ImportForm) -> HttpResponse:
     runs = list(_runs_for(request)[:RUNS_SHOWN])
     return render(request, "hq/processing/home.html", {
         "runs": runs, "statements_form": statements_form, "import_form": import_form,
@@ -39,13 +39,13 @@ def _page(request: HttpRequest, statements_form: StatementsRunForm, import_form:
 
 
 @role_required(Role.DATA_PROCESSING, Role.HQ)
-def processing_home(request: HttpRequest) -> HttpResponse:
+def processing_home(request: AuthenticatedRequest) -> HttpResponse:
     return _page(request, StatementsRunForm(initial={"year": JalaliMonth.current().year - 1}), ImportForm())
 
 
 @require_POST
 @role_required(Role.DATA_PROCESSING)
-def start_statements(request: HttpRequest) -> HttpResponse:
+def start_statements(request: AuthenticatedRequest) -> HttpResponse:
     form = StatementsRunForm(request.POST)
     if not form.is_valid():
         return _page(request, form, ImportForm())
@@ -55,7 +55,7 @@ def start_statements(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.DATA_PROCESSING)
-def start_import(request: HttpRequest) -> HttpResponse:
+def start_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, StatementsRunForm(), form)
@@ -64,7 +64,7 @@ def start_import(request: HttpRequest) -> HttpResponse:
         actor=actor, kind=RunKind.IMPORT, file_name=name, file_text=text))
 
 
-def _started(request: HttpRequest, start: Callable[[Actor], ProcessingRun]) -> HttpResponse:
+def _started(request: AuthenticatedRequest, start: Callable[[Actor], ProcessingRun]) -> HttpResponse:
     try:
         started = start(Actor.from_request(request))
     except DomainError as refusal:
@@ -75,7 +75,7 @@ def _started(request: HttpRequest, start: Callable[[Actor], ProcessingRun]) -> H
 
 
 @role_required(Role.DATA_PROCESSING, Role.HQ)
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         run = _runs_for(request).get(pk=pk)
     except ProcessingRun.DoesNotExist:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hq import selectors, services
-from hq.forms import FORMS, OfficeStatusForm, RejectForm
+from hq.forms import FORMS, ChangeForm, OfficeStatusForm, RejectForm
 from hq.models import ChangeKind, ChangeStatus, ReferenceChange
-from samt.access import role_required, visible_offices
+from samt.access import AuthenticatedRequest, role_required, visible_offices
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import Role
@@ -19,7 +19,7 @@ READERS = (Role.HQ, Role.HQ_TECHNICAL, Role.BROKER_AFFAIRS)
 
 
 @role_required(*READERS)
-def reference_home(request: HttpRequest) -> HttpResponse:
+def reference_home(request: AuthenticatedRequest) -> HttpResponse:
     changes = selectors.changes_for(request.user)
     kinds = [(kind, label) for kind, label in ChangeKind.choices if request.user.role in services.PREPARERS[kind]]
     return render(request, "hq/reference/home.html", {
@@ -30,10 +30,11 @@ def reference_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.HQ_TECHNICAL, Role.BROKER_AFFAIRS)
-def change_new(request: HttpRequest, kind: str) -> HttpResponse:
+def change_new(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     if kind not in FORMS or request.user.role not in services.PREPARERS[kind]:
         raise Http404
     form_class = FORMS[kind]
+    form: ChangeForm
     if form_class is OfficeStatusForm:
         form = OfficeStatusForm(request.POST or None, offices=visible_offices(request.user))
     else:
@@ -51,7 +52,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "hq/reference/new.html", {"form": form, "kind_label": ChangeKind(kind).label})
 
 
-def _change_page(request: HttpRequest, change: ReferenceChange, reject_form: RejectForm) -> HttpResponse:
+def _change_page(request: AuthenticatedRequest, change: ReferenceChange, reject_form: RejectForm) -> HttpResponse:
     can_decide = (request.user.role == Role.HQ and change.status == ChangeStatus.PROPOSED
                   and change.prepared_by_id != request.user.pk)
     return render(request, "hq/reference/change.html", {
@@ -60,13 +61,13 @@ def _change_page(request: HttpRequest, change: ReferenceChange, reject_form: Rej
 
 
 @role_required(*READERS)
-def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def change_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _change_page(request, selectors.change_for_user_or_404(request.user, pk), RejectForm())
 
 
 @require_POST
 @role_required(Role.HQ)
-def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def change_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     change = selectors.change_for_user_or_404(request.user, pk)
     try:
         services.reference_change_approve(actor=Actor.from_request(request), change=change)
@@ -79,7 +80,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.HQ)
-def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def change_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     change = selectors.change_for_user_or_404(request.user, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():

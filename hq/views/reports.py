@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from hq.forms import ReportFilterForm
 from hq.reports import REPORTS, Scope, csv_response, tehran_today
-from samt.access import role_required, visible_branches, visible_offices
+from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.jalali import JalaliMonth
 from samt.models import HQ_ROLES, Province, Role
 
@@ -16,7 +16,7 @@ READERS = (*HQ_ROLES, Role.BRANCH_HEAD, Role.TECHNICAL_STAFF)
 
 
 @role_required(*READERS)
-def report_index(request: HttpRequest) -> HttpResponse:
+def report_index(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "hq/reports/index.html", {"reports": _titles()})
 
 
@@ -25,7 +25,7 @@ def _titles() -> list[tuple[str, str]]:
 
 
 @role_required(*READERS)
-def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+def report_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if slug not in REPORTS:
         raise Http404
     branches, offices = visible_branches(request.user), visible_offices(request.user)
