@@ -77,14 +77,16 @@ BENCH_ROWS ?= 100000
 ## bench: the month-end rush on the production stack (gunicorn, DEBUG off) at 127.0.0.1:$(PORT) with the PSP
 ## simulator at $(PORT)+1: floor (/healthz/), issuing twelve-month slips and paying, interleaved in each round;
 ## prints throughput, p50/p95, ratios to the floor and the workers' memory (PostgreSQL at DATABASE_URL; a fresh
-## <name>_rush database). See bench/README.md.
+## <name>_rush database). BENCH_THINK=1.0: each user waits about a second before each request (latency, not
+## throughput). See bench/README.md.
 BENCH_USERS ?= 32
 BENCH_PAYERS ?= 8
 BENCH_ROUNDS ?= 5
 BENCH_MEMORY_REQUESTS ?= 5000
+BENCH_THINK ?= 0
 bench: $(VENV)/.dev | var
 	$(PY) bench/bench_rush.py --port $(PORT) --users $(BENCH_USERS) --payers $(BENCH_PAYERS) \
-	  --rounds $(BENCH_ROUNDS) --memory-requests $(BENCH_MEMORY_REQUESTS)
+	  --rounds $(BENCH_ROUNDS) --memory-requests $(BENCH_MEMORY_REQUESTS) --think $(BENCH_THINK)
 
 ## bench-import: import_insured of BENCH_ROWS generated legacy rows; prints rows/s and seconds
 bench-import: $(VENV)/.runtime | var

@@ -1,7 +1,7 @@
 """Month-end rush on the production stack: issuing and paying slips against a minimal view, interleaved.
 
-    make bench [PORT=8000] [BENCH_USERS=32] [BENCH_ROUNDS=5]     # PostgreSQL at DATABASE_URL (a fresh <name>_rush)
-    python bench/bench_rush.py --port 8000 --users 32 --rounds 5 --payers 8 --memory-requests 5000
+    make bench [PORT=8000] [BENCH_USERS=32] [BENCH_ROUNDS=5] [BENCH_THINK=1.0]   # PostgreSQL at DATABASE_URL
+    python bench/bench_rush.py --port 8000 --users 32 --rounds 5 --payers 8 --memory-requests 5000 [--think 1.0]
 
 What it starts: the portal as `make serve` runs it (gunicorn with gunicorn.conf.py, WhiteNoise, DEBUG off,
 persistent database connections) on PORT, and the PSP simulator as the bank on PORT+1. Both run under a virtual
@@ -15,6 +15,10 @@ Each round runs, one after the other, so that the machine's load drifts over all
 - pay: `--payers` other users each issue a one-month slip (not timed) and pay it through the PSP: the portal's
   hand-off, the bank's pages (not the portal's to time), the callback (which verifies with the bank) and the
   result page.
+With `--think 1.0` every user waits about a second (0.5–1.5 s) before each request: the latency people see at
+the rush rather than the most the stack can do (throughput then follows the think time, not the server).
+Every simulated person has an address of their own (X-Real-IP from the "proxy" at 127.0.0.1, as nginx sends
+it), so the per-address throttles and the lockout count each person at their production limits.
 Then `--memory-requests` requests (a slip PDF every fifth) by the issuing users, printing each worker's resident
 memory as it goes: max_requests in gunicorn.conf.py replaces a worker before it grows.
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -71,7 +76,7 @@ def make_people(count: int, first_serial: int) -> list[str]:
         code = national_code(700_000 + serial)
         person = PersonData(national_code=code, insurance_number=f"{700_000 + serial:08d}", first_name="مریم",
                             last_name="رضایی", father_name="علی", birth_date=datetime(1985, 1, 1).date(),
-                            gender="F", mobile="09120000001", address="تهران")
+                            gender="F", mobile=f"0912{serial:07d}", address="تهران")
         data = ContractData(rate_code="01", wage_ratio_hundredths=150, first_month=JalaliMonth(current.year, 1),
                             treatment=False)
         contract = insured_register(actor=Actor.system("bench"), person=person, contract=data, branch_id=branch.pk)
@@ -117,8 +122,11 @@ def start_servers(port: int, database_url: str, now: datetime) -> tuple[subproce
 
     var = ROOT / "var"
     static_root = var / "bench-static"
+    # As behind nginx: each browser's own address comes in X-Real-IP from the proxy at 127.0.0.1, so the lockout and
+    # the per-address throttles count each person, at their production limits.
     env = production_env(database_url=database_url, static_root=static_root,
-                         extra={"PSP_BASE_URL": f"http://127.0.0.1:{port + 1}/psp", "PSP_TERMINAL_ID": "10012345"})
+                         extra={"PSP_BASE_URL": f"http://127.0.0.1:{port + 1}/psp", "PSP_TERMINAL_ID": "10012345",
+                                "CLIENT_IP_HEADER": "HTTP_X_REAL_IP", "TRUSTED_PROXIES": "127.0.0.1"})
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
     clean = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
@@ -215,15 +223,25 @@ class Workload:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-def run_together(browsers: list[Browser], step: Callable[[Browser, int], None], repeats: int) -> float:
-    """Every browser runs `step` `repeats` times, all at once; returns the wall-clock seconds."""
+def client_address(serial: int) -> str:
+    """The address of the `serial`th simulated person, as the proxy in front would pass it on."""
+    return f"10.{serial // 62500 % 256}.{serial // 250 % 250}.{serial % 250 + 1}"
+
+
+def run_together(browsers: list[Browser], step: Callable[[Browser, int], None], repeats: int,
+                 think: float = 0.0) -> float:
+    """Every browser runs `step` `repeats` times, all at once, each time after `think` seconds (± half, at
+    random, so the users do not march in step) when think is not 0; returns the wall-clock seconds."""
     barrier = threading.Barrier(len(browsers) + 1)
     failures: list[BaseException] = []
 
     def work(browser: Browser) -> None:
         barrier.wait()
         try:
+            pause = random.Random(id(browser))
             for index in range(repeats):
+                if think:
+                    time.sleep(think * pause.uniform(0.5, 1.5))
                 step(browser, index)
         except BaseException as failure:  # reported after the phase
             failures.append(failure)
@@ -257,6 +275,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=5, help="requests per user per round and workload")
     parser.add_argument("--memory-requests", type=int, default=5000)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each user waits (± half) before each request of the floor, issue and pay "
+                             "phases; 0 measures throughput, 1.0 the latency people see at the month-end rush")
     args = parser.parse_args()
 
     import time_machine
@@ -282,8 +303,9 @@ def main() -> None:
     floor, issuing, paying = Workload("floor"), Workload("issue"), Workload("pay")
     memory: list[tuple[int, dict[int, float]]] = []
     try:
-        issue_browsers = [Browser(sites) for _ in issuers]
-        pay_browsers = [Browser(sites) for _ in payers]
+        issue_browsers = [Browser(sites, headers={"X-Real-IP": client_address(n)}) for n in range(len(issuers))]
+        pay_browsers = [Browser(sites, headers={"X-Real-IP": client_address(len(issuers) + n)})
+                        for n in range(len(payers))]
         for browser, username in [*zip(issue_browsers, issuers, strict=True), *zip(pay_browsers, payers, strict=True)]:
             log_in(browser, base, username)
         lock = threading.Lock()
@@ -318,11 +340,11 @@ def main() -> None:
         floor.latencies.clear()
         memory.append((0, worker_memory(portal.pid)))
         for _ in range(args.rounds):
-            floor.seconds += run_together(issue_browsers, floor_step, args.requests)
-            issuing.seconds += run_together(issue_browsers, issue_step, args.requests)
+            floor.seconds += run_together(issue_browsers, floor_step, args.requests, args.think)
+            issuing.seconds += run_together(issue_browsers, issue_step, args.requests, args.think)
             # A payer pays one month each round: at most twelve rounds of payments a year.
             if paying.count < 12 * args.payers:
-                paying.seconds += run_together(pay_browsers, pay_step, 1)
+                paying.seconds += run_together(pay_browsers, pay_step, 1, args.think)
                 paying.count += args.payers
         floor.count = len(floor.latencies["healthz"])
         issuing.count = len(issuing.latencies["issue"])
@@ -351,7 +373,9 @@ def main() -> None:
     print(f"database: {url.rsplit('/', 1)[-1]}; virtual clock {now:%Y-%m-%d} (Farvardin); {load_note()}")
     print(f"stack: gunicorn {os.environ.get('WEB_CONCURRENCY', os.cpu_count())} workers × "
           f"{os.environ.get('GUNICORN_THREADS', '4')} threads, DEBUG off, port {args.port}; {args.users} issuing users "
-          f"and {args.payers} payers, {args.rounds} interleaved rounds; {Slip.objects.count()} slips made")
+          f"and {args.payers} payers, {args.rounds} interleaved rounds, "
+          f"{f'{args.think:g} s think time (±50 %)' if args.think else 'no think time'}; "
+          f"{Slip.objects.count()} slips made")
     floor_p50 = statistics.median(floor.latencies["healthz"])
     print(f"floor  GET /healthz/              {floor.rate():7.1f} req/s    {describe(floor.latencies['healthz'])}")
     print(f"issue  POST /me/slips/issue/ (12 months) {issuing.rate():6.1f} slips/s  "

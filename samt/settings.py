@@ -195,8 +195,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "samt.net.client_ip"
 AXES_USERNAME_CALLABLE = "samt.forms.login_username"
 AXES_VERBOSE = False
-# The address header a trusted reverse proxy sets (e.g. HTTP_X_REAL_IP); empty means REMOTE_ADDR.
+# The address header our reverse proxy sets (HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR); empty means REMOTE_ADDR.
+# It is believed only on a connection from one of the trusted proxies (addresses or networks) or a unix socket.
 SAMT_CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+SAMT_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 OTP_TOTP_ISSUER = "samt"
 

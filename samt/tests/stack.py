@@ -127,11 +127,14 @@ class Browser:
 
     `sites` maps "host:port" to a site name, so two app servers of one portal share the portal's cookies (as
     they share a host name behind nginx) while the PSP simulator keeps its own. Redirects are not followed: the
-    caller times each request on its own."""
+    caller times each request on its own. `headers` go with every request (a benchmark's browsers each send the
+    address a reverse proxy in front would have heard them from)."""
 
-    def __init__(self, sites: dict[str, str] | None = None, timeout: float = 60) -> None:
+    def __init__(self, sites: dict[str, str] | None = None, timeout: float = 60,
+                 headers: dict[str, str] | None = None) -> None:
         self.sites = sites or {}
         self.timeout = timeout
+        self.headers = headers or {}
         self.connections: dict[str, http.client.HTTPConnection] = {}
         self.cookies: dict[str, dict[str, str]] = {}
 
@@ -146,7 +149,7 @@ class Browser:
         parts = urllib.parse.urlsplit(url)
         jar = self.jar(parts.netloc)
         body = None
-        sent = {"Host": parts.netloc, **(headers or {})}
+        sent = {"Host": parts.netloc, **self.headers, **(headers or {})}
         if method == "POST":
             fields = dict(fields or {})
             if "csrftoken" in jar:
