@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -38,21 +37,21 @@ def throttle_hit(*, scope: str, key: str, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     epoch = int(now.timestamp())
     start = datetime.fromtimestamp(epoch - epoch % limit.per_seconds, tz=UTC)
-    key = key[:64]
-    with transaction.atomic():
-        # The increment is one UPDATE, atomic on every database; the row is made on the window's first hit.
-        if not ThrottleWindow.objects.filter(scope=scope, key=key, window_start=start).update(hits=F("hits") + 1):
-            try:
-                with transaction.atomic():
-                    ThrottleWindow.objects.create(scope=scope, key=key, window_start=start, hits=1)
-            except IntegrityError:
-                # Another server made the row between our UPDATE and INSERT: count on it.
-                ThrottleWindow.objects.filter(scope=scope, key=key, window_start=start).update(hits=F("hits") + 1)
-        hits = ThrottleWindow.objects.filter(scope=scope, key=key, window_start=start).values_list(
-            "hits", flat=True).get()
-        # Old windows of this scope are useless; dropping them here keeps the table small without a job.
-        ThrottleWindow.objects.filter(scope=scope, window_start__lt=start - timedelta(seconds=limit.per_seconds)
-                                      ).delete()
+    table = ThrottleWindow._meta.db_table
+    # One statement, atomic on PostgreSQL and SQLite alike: the window's row is made by its first hit and counted
+    # up by the others, two servers' first hits included (the unique constraint decides which one inserts).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key, window_start, hits) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (scope, key, window_start) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+            [scope, key[:64], connection.ops.adapt_datetimefield_value(start)],
+        )
+        hits = int(cursor.fetchone()[0])
+        if hits == 1:
+            # An address's first hit in a window: old windows of this scope are useless now, and dropping them
+            # here (not on every hit) keeps the table small without a job.
+            ThrottleWindow.objects.filter(
+                scope=scope, window_start__lt=start - timedelta(seconds=limit.per_seconds)).delete()
     return hits <= limit.hits
 
 
