@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, cast
 
-import jdatetime
 from django import forms
 from django.core.exceptions import ValidationError
 
 from brokers.models import Sanction
 from insured.models import Channel, Slip
-from samt.formfields import InsuranceNumberField, JalaliMonthFormField, NationalCodeField
-from samt.jalali import parse_jalali_date
+from samt.formfields import InsuranceNumberField, JalaliDateField, JalaliMonthFormField, NationalCodeField
 from samt.models import BrokerOffice, User
 from samt.persian import normalize, to_persian_digits
 
@@ -51,27 +48,6 @@ class CardCheckForm(forms.Form):
         if not re.fullmatch(r"[0-9A-Z]{6,20}", serial):
             raise ValidationError("شماره سریال کارت را همان‌گونه که روی کارت آمده است (۶ تا ۲۰ حرف و رقم) وارد کنید.")
         return serial
-
-
-class JalaliDateField(forms.CharField):
-    """A day typed as 1405/09/04 (any digit script), cleaned to a Gregorian date and shown back as Jalali."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"dir": "ltr", "placeholder": "۱۴۰۵/۰۹/۰۴"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, date):
-            day = jdatetime.date.fromgregorian(date=value)
-            return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
-        return value
-
-    def clean(self, value: Any) -> Any:
-        text = normalize(super().clean(value) or "")
-        try:
-            return parse_jalali_date(text) if text else None
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
 
 class RialsField(forms.CharField):

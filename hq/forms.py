@@ -11,11 +11,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from brokers.forms import JalaliDateField, RialsField
+from brokers.forms import RialsField
 from hq.models import ChangeKind
 from insured import rules
 from insured.models import RateCode
-from samt.formfields import JalaliMonthFormField
+from samt.formfields import JalaliDateField, JalaliMonthFormField
 from samt.models import Branch, BrokerOffice, OfficeStatus, Province
 from samt.persian import normalize
 

@@ -8,6 +8,7 @@ import jdatetime
 from django import forms
 
 from payments.reconciliation import parse_day
+from samt.formfields import JalaliDateField
 
 LONGEST_PERIOD_DAYS = 93
 PERIOD_BACKWARDS = "روز پایان نباید پیش از روز آغاز باشد."
@@ -18,17 +19,11 @@ def jalali_text(day: date) -> str:
     return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 
-class JalaliDayField(forms.Field):
-    widget = forms.TextInput(attrs={"dir": "ltr", "placeholder": "۱۴۰۵/۰۹/۰۴", "maxlength": "10"})
+class JalaliDayField(JalaliDateField):
+    """A Jalali day, or an ISO Gregorian one as a PSP's report names it."""
 
-    def to_python(self, value: object) -> date | None:
-        text = str(value or "").strip()
-        if not text:
-            return None
-        try:
-            return parse_day(text)
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+    parse_text = staticmethod(parse_day)
+    widget = forms.TextInput(attrs={"maxlength": "10"})
 
 
 class GatewayReportForm(forms.Form):

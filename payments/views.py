@@ -37,7 +37,6 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, OfficeStatus, Role
-from samt.persian import to_persian_digits
 from samt.throttle import TOO_MANY, request_allowed
 
 PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
@@ -242,8 +241,7 @@ CSV_HEADER = ["روز (شمسی)", "روز (میلادی)", "درگاه", "کد 
 def _report_period(request: HttpRequest) -> tuple[GatewayReportForm, date, date]:
     today = timezone.localdate(timezone=TEHRAN)
     first = today - timedelta(days=REPORT_DAYS - 1)
-    form = GatewayReportForm(request.GET or None, initial={"first": to_persian_digits(jalali_text(first)),
-                                                          "last": to_persian_digits(jalali_text(today))})
+    form = GatewayReportForm(request.GET or None, initial={"first": first, "last": today})
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["first"], form.cleaned_data["last"]
     return form, first, today

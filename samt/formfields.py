@@ -7,14 +7,16 @@ view two spellings of the same number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from samt import identifiers
+from samt.formatting import jdate
 from samt.identifiers import InvalidIdentifier
-from samt.jalali import MONTH_TEXT_INVALID, JalaliMonth
+from samt.jalali import MONTH_TEXT_INVALID, JalaliMonth, parse_jalali_date
 from samt.persian import normalize
 
 _TYPED_AS_IS = {"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}
@@ -103,6 +105,34 @@ class JalaliMonthFormField(forms.Field):
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # No inputmode="numeric": phone number pads have no "/".
         attrs = {**_TYPED_AS_IS, "placeholder": "۱۴۰۵/۰۱"}
+        return {**super().widget_attrs(widget), **_defaults_for(widget, attrs)}
+
+
+class JalaliDateField(forms.Field):
+    """A day typed as "1405/09/04" (Persian digits welcome); cleans to a Gregorian date, shown back in Jalali.
+
+    Subclasses may name another parser (one that also takes ISO dates, say); its ValueError's text is the error.
+    """
+
+    parse_text: Callable[[str], date] = staticmethod(parse_jalali_date)
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return None
+        try:
+            return self.parse_text(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        return jdate(value) if isinstance(value, date) else value  # else redisplay what the user typed
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No inputmode="numeric", as for months: phone number pads have no "/".
+        attrs = {**_TYPED_AS_IS, "placeholder": "۱۴۰۵/۰۹/۰۴"}
         return {**super().widget_attrs(widget), **_defaults_for(widget, attrs)}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -11,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from samt.audit_names import GROUP_NAMES
-from samt.jalali import parse_jalali_date
+from samt.formfields import JalaliDateField
 from samt.models import Branch, BrokerOffice, Province
 from samt.persian import normalize, normalize_digits
 
@@ -78,9 +77,6 @@ class PersianPasswordChangeForm(PasswordChangeForm):
         }
 
 
-JALALI_DATE_ATTRS = {"dir": "ltr", "inputmode": "numeric", "placeholder": "۱۴۰۵/۰۹/۰۱"}
-
-
 class AuditFilterForm(forms.Form):
     group = forms.ChoiceField(label="گروه رویداد", required=False,
                               choices=[("", "همه"), *sorted(GROUP_NAMES.items(), key=lambda item: item[1])])
@@ -95,8 +91,8 @@ class AuditFilterForm(forms.Form):
         label="شعبه", queryset=None, required=False, empty_label="همه")
     office: forms.ModelChoiceField[BrokerOffice] = forms.ModelChoiceField(
         label="کارگزاری", queryset=None, required=False, empty_label="همه")
-    since = forms.CharField(label="از تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
-    until = forms.CharField(label="تا تاریخ", required=False, widget=forms.TextInput(attrs=JALALI_DATE_ATTRS))
+    since = JalaliDateField(label="از تاریخ", required=False)
+    until = JalaliDateField(label="تا تاریخ", required=False)
 
     def __init__(self, *args: Any, branches: QuerySet[Branch], offices: QuerySet[BrokerOffice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,17 +116,3 @@ class AuditFilterForm(forms.Form):
     def clean_subject(self) -> str:
         return normalize(self.cleaned_data["subject"])
 
-    def clean_since(self) -> date | None:
-        return self._jalali_date("since")
-
-    def clean_until(self) -> date | None:
-        return self._jalali_date("until")
-
-    def _jalali_date(self, name: str) -> date | None:
-        text = normalize(self.cleaned_data[name])
-        if not text:
-            return None
-        try:
-            return parse_jalali_date(text)
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from None

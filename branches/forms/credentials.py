@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, cast
 
 from django import forms
 
 from branches.models import Applicant
 from branches.services import COPY2_NOT_HANDED, AttorneyData
-from samt.formfields import MobileField, NationalCodeField
-from samt.forms import JALALI_DATE_ATTRS
-from samt.jalali import parse_jalali_date
+from samt.formfields import JalaliDateField, MobileField, NationalCodeField
 from samt.persian import normalize
 
 DETAILS_MATCH_LABEL = ("نام، نام پدر و تاریخ تولد روی مدرک با مشخصات بالا یکی است و عکس مدرک به کسی که "
                        "جلوی شماست می‌خورد.")
 DETAILS_MATCH_REQUIRED = "بدون تطبیق مدرک با دارنده‌اش نمی‌توان ادامه داد."
 ATTORNEY_FIELD_REQUIRED = "برای درخواست وکیل این مورد لازم است."
-
-
-class JalaliDateField(forms.CharField):
-    """A day typed as 1405/09/04 in any digit script; cleans to a Gregorian date."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs=JALALI_DATE_ATTRS))
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]  # typed text, cleaned to a date
-        text = normalize(super().to_python(value) or "")
-        if not text:
-            return None
-        try:
-            return parse_jalali_date(text)
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
 
 
 class NormalizedCharField(forms.CharField):

@@ -22,8 +22,14 @@ from insured.models import Dependant, Gender, InsuredPerson, RateCode
 from insured.services import ContractData, PersonData
 from samt.errors import DomainError
 from samt.formatting import rials
-from samt.formfields import InsuranceNumberField, JalaliMonthFormField, MobileField, NationalCodeField
-from samt.jalali import DATE_TEXT_INVALID, JalaliMonth, parse_jalali_date
+from samt.formfields import (
+    InsuranceNumberField,
+    JalaliDateField,
+    JalaliMonthFormField,
+    MobileField,
+    NationalCodeField,
+)
+from samt.jalali import JalaliMonth
 from samt.persian import normalize, normalize_digits, to_persian_digits
 
 SEARCH_TOO_SHORT = "دست‌کم دو حرف یا رقم بنویسید."
@@ -72,28 +78,6 @@ class PersianNameField(forms.CharField):
         if text and not _PERSIAN_NAME.fullmatch(text):
             raise forms.ValidationError(NAME_LETTERS_ONLY, code="letters")
         return text
-
-
-class JalaliDateField(forms.Field):
-    """A day typed as 1360/05/12 (any digit script), cleaned to a Gregorian date, shown back as Jalali."""
-
-    widget = forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "placeholder": "۱۳۶۰/۰۵/۱۲"})
-
-    def to_python(self, value: Any) -> date | None:
-        if value in self.empty_values:
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return parse_jalali_date(str(value))
-        except ValueError:
-            raise forms.ValidationError(DATE_TEXT_INVALID, code="invalid") from None
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, date):
-            day = jdatetime.date.fromgregorian(date=value)
-            return to_persian_digits(f"{day.year:04d}/{day.month:02d}/{day.day:02d}")
-        return value
 
 
 def parse_wage_ratio(text: str) -> int:
@@ -178,7 +162,8 @@ class PersonDetailsForm(forms.Form):
     first_name = PersianNameField(label="نام")
     last_name = PersianNameField(label="نام خانوادگی")
     father_name = PersianNameField(label="نام پدر")
-    birth_date = JalaliDateField(label="تاریخ تولد", help_text="به تاریخ خورشیدی، مانند ۱۳۶۰/۰۵/۱۲")
+    birth_date = JalaliDateField(label="تاریخ تولد", help_text="به تاریخ خورشیدی، مانند ۱۳۶۰/۰۵/۱۲",
+                                 widget=forms.TextInput(attrs={"placeholder": "۱۳۶۰/۰۵/۱۲"}))
     gender = forms.ChoiceField(label="جنسیت", choices=Gender.choices, widget=forms.RadioSelect)
     mobile = MobileField(label="تلفن همراه", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     address = forms.CharField(label="نشانی", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from django import forms
@@ -14,6 +15,7 @@ from samt.fields import JalaliMonthField
 from samt.formfields import (
     CardNumberField,
     DocumentNumberField,
+    JalaliDateField,
     JalaliMonthFormField,
     LegalEntityIdField,
     MobileField,
@@ -30,7 +32,7 @@ from samt.identifiers import (
     SHEBA_INVALID,
     SHEBA_LENGTH,
 )
-from samt.jalali import MONTH_TEXT_INVALID, JalaliMonth
+from samt.jalali import DATE_TEXT_INVALID, MONTH_TEXT_INVALID, JalaliMonth
 
 
 class PersonForm(forms.Form):
@@ -187,6 +189,53 @@ def test_month_form_field_sees_one_month_in_any_spelling_as_unchanged() -> None:
     assert not field.has_changed(JalaliMonth(1405, 1), "1405-1")
     assert field.has_changed(140501, "1405/02")
     assert field.has_changed(140501, "nonsense")
+
+
+# JalaliDateField ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1405/09/04", "1405-9-4", "۱۴۰۵/۰۹/۰۴", "١٤٠٥/٠٩/٠٤", " ۱۴۰۵ / ۰۹ / ۰۴ "])
+def test_date_form_field_parses_a_typed_jalali_day_to_a_gregorian_date(text: str) -> None:
+    assert JalaliDateField().clean(text) == date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("text", ["1405/12/30", "1405/13/01", "04/09/1405", "۴ آذر", "1405/09"])
+def test_date_form_field_refuses_other_text_in_persian(text: str) -> None:
+    # 1405 is not a leap year: its Esfand has 29 days.
+    assert errors_of(JalaliDateField(), text) == [DATE_TEXT_INVALID]
+
+
+def test_optional_date_form_field_cleans_empty_to_none() -> None:
+    assert JalaliDateField(required=False).clean("  ") is None
+
+
+def test_date_form_field_shows_a_date_in_jalali_and_typed_text_as_typed() -> None:
+    field = JalaliDateField()
+    assert field.prepare_value(date(2026, 11, 25)) == "۱۴۰۵/۰۹/۰۴"
+    assert field.prepare_value("1405/9/4x") == "1405/9/4x"
+
+
+def test_date_form_field_takes_another_parser_and_its_message() -> None:
+    def iso_only(text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("ISO please") from None
+
+    class IsoDateField(JalaliDateField):
+        parse_text = staticmethod(iso_only)
+
+    assert IsoDateField().clean("2026-11-25") == date(2026, 11, 25)
+    assert errors_of(IsoDateField(), "1405/09/04") == ["ISO please"]
+
+
+def test_date_form_field_is_typed_left_to_right_with_a_jalali_example() -> None:
+    attrs = JalaliDateField().widget.attrs
+    assert attrs["dir"] == "ltr"
+    assert attrs["placeholder"] == "۱۴۰۵/۰۹/۰۴"
+    assert "inputmode" not in attrs  # a numeric keypad has no "/"
+    birth = JalaliDateField(widget=forms.TextInput(attrs={"placeholder": "۱۳۶۰/۰۵/۱۲"}))
+    assert birth.widget.attrs["placeholder"] == "۱۳۶۰/۰۵/۱۲"
 
 
 # JalaliMonthField (model field) -------------------------------------------------------------------
