@@ -51,29 +51,34 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return redirect("pay_public:slip", code=found.public_code)
 
 
-def slip(request: HttpRequest, code: str) -> HttpResponse:
+def _refused(request: HttpRequest, refusal: str, status: int) -> HttpResponse:
+    return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": refusal}, status=status)
+
+
+def _payable_or_refusal(request: HttpRequest, code: str) -> Slip | DebtSlip | HttpResponse:
+    """The slip or debt slip behind a public code, or the page that says why not (too many tries, no such code)."""
     if not request_allowed(request, "pay_public"):
-        return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": TOO_MANY},
-                      status=429)
+        return _refused(request, TOO_MANY, 429)
     found = payable_get_by_public_code(code=code)
     if found is None:
-        return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": NOT_FOUND},
-                      status=404)
+        return _refused(request, NOT_FOUND, 404)
+    return found
+
+
+def slip(request: HttpRequest, code: str) -> HttpResponse:
+    found = _payable_or_refusal(request, code)
+    if isinstance(found, HttpResponse):
+        return found
     return render(request, "payments/public/slip.html", summary(found))
 
 
 @require_POST
 def pay(request: HttpRequest, code: str) -> HttpResponse:
-    if not request_allowed(request, "pay_public"):
-        return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": TOO_MANY},
-                      status=429)
-    found = payable_get_by_public_code(code=code)
-    if found is None:
-        return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": NOT_FOUND},
-                      status=404)
+    found = _payable_or_refusal(request, code)
+    if isinstance(found, HttpResponse):
+        return found
     if not throttle_hit(scope="pay_public_slip", key=f"pay:{found.public_code}"):
-        return render(request, "payments/public/lookup.html", {"form": VerifyForm(), "refusal": TOO_MANY},
-                      status=429)
+        return _refused(request, TOO_MANY, 429)
     # A signed-in person paying someone else's slip is still named in the audit trail.
     actor = Actor.from_request(request) if request.user.is_authenticated else Actor.public(request)
     return hand_off(request, found, reverse("pay_public:slip", args=[code]), actor=actor)
