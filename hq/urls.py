@@ -4,6 +4,7 @@ from hq.views import homes, processing, reference, reports
 
 app_name = "hq"
 urlpatterns = [
+    path("", homes.manager_home, name="home"),
     path("technical/", homes.technical_home, name="technical_home"),
     path("broker-affairs/", homes.broker_affairs_home, name="broker_affairs_home"),
     path("data-processing/", homes.data_processing_home, name="data_processing_home"),

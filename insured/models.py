@@ -151,6 +151,15 @@ class InsuredPerson(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(pk=self.pk)
+
+
+def persons_place(**path: object) -> tuple[int, int]:
+    """The branch and province of the person a row belongs to (`path` leads from InsuredPerson to the row): the
+    audit trail files every event about their records there (samt.audit.PersonsRecord)."""
+    return InsuredPerson.objects.filter(**path).values_list("branch_id", "branch__province_id").get()
+
 
 class Dependant(models.Model):
     class Relation(models.TextChoices):
@@ -223,6 +232,9 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"قرارداد {self.number}"
+
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts=self.pk)
 
     @property
     def wage_ratio(self) -> Decimal:
@@ -302,6 +314,9 @@ class AccountStatement(models.Model):
     def __str__(self) -> str:
         return f"گردش حساب {self.year} — {self.contract.number}"
 
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts__statements=self.pk)
+
     @property
     def credit(self) -> int:
         """What the branch owes back (a negative balance), as a positive amount."""
@@ -378,6 +393,9 @@ class DebtSlip(models.Model):
     def __str__(self) -> str:
         return f"برگ بدهی {self.number}"
 
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts__statements__debt_slips=self.pk)
+
 
 class ObjectionStatus(models.TextChoices):
     OPEN = "open", "در انتظار بررسی شعبه"
@@ -409,6 +427,9 @@ class StatementObjection(models.Model):
 
     def __str__(self) -> str:
         return f"اعتراض به {self.statement}"
+
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts__statements__objections=self.pk)
 
 
 class ExtensionStatus(models.TextChoices):
@@ -448,6 +469,9 @@ class LapseExtension(models.Model):
 
     def __str__(self) -> str:
         return f"مهلت چهارماهه {self.contract.number}"
+
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts__extensions=self.pk)
 
 
 class Channel(models.TextChoices):
@@ -509,6 +533,9 @@ class Slip(models.Model):
 
     def __str__(self) -> str:
         return f"برگ {self.number}"
+
+    def audit_place(self) -> tuple[int, int]:
+        return persons_place(contracts__slips=self.pk)
 
     def is_payable(self, at: datetime | None = None) -> bool:
         """Unpaid, not superseded, and still inside its deadline (a Tehran calendar day)."""

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from insured.models import DebtSlip, Slip
+from insured.models import DebtSlip, Slip, persons_place
 from samt.models import Branch, BrokerOffice, User
 
 
@@ -94,6 +94,11 @@ class PaymentAttempt(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    def audit_place(self) -> tuple[int, int]:
+        if self.slip_id is not None:
+            return persons_place(contracts__slips=self.slip_id)
+        return persons_place(contracts__statements__debt_slips=self.debt_slip_id)
 
 
 class PaymentEvent(models.Model):

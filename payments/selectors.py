@@ -1,5 +1,5 @@
-"""Reads about card payments: who may open one payment's outcome, and what HQ reads per PSP and day (attempts,
-successes, failures by reason, and amounts)."""
+"""Reads about card payments: who may open one payment's outcome, what HQ reads per PSP and day (attempts,
+successes, failures by reason, and amounts), and the payments that need a person."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast, TruncDate
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from insured.models import Slip
+from insured.models import InsuredPerson, Slip
 from payments.gateways.registry import psp_labels
 from payments.models import PaymentAttempt, PaymentEvent, State
 from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
-from samt.models import HQ_ROLES, User
+from samt.models import HQ_ROLES, AuditEvent, User
 
 # Ended without the money being ours; the reason is what the payer was told (or the state, if nothing was).
 FAILED_STATES = [State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED, State.MANUAL_REVIEW]
@@ -135,3 +136,51 @@ def payment_viewable(request: HttpRequest, attempt: PaymentAttempt) -> bool:
         return True
     offices = {attempt.office_id, payable.office_id if isinstance(payable, Slip) else None} - {None}
     return bool(offices) and visible_offices(user).filter(pk__in=offices).exists()
+
+
+# HQ's "needs a person" list: payments whose money a person must return by hand or look into. A manual review
+# stays on it (the PSP may hold the payer's money); a rejected or not creditable payment, whose money the PSP or
+# the reverse gives back by itself, for this long after it ended.
+NEEDS_A_PERSON_FOR = timedelta(days=30)
+NEEDS_A_PERSON_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class PaymentNeedingAPerson:
+    attempt: PaymentAttempt
+    person: InsuredPerson
+    why: str
+    since: datetime
+
+
+def payments_needing_a_person(user: User) -> list[PaymentNeedingAPerson]:
+    """In the reader's scope, newest first: every manual review, and the rejected and not creditable payments of
+    the last NEEDS_A_PERSON_FOR."""
+    alerts = AuditEvent.objects.filter(subject_type=PaymentAttempt._meta.label_lower,
+                                       subject_id=Cast(OuterRef("pk"), CharField()))
+    recent = timezone.now() - NEEDS_A_PERSON_FOR
+    attempts = (attempts_visible_to(user)
+                .annotate(reverse_failed=Exists(alerts.filter(action="payment.reverse_failed")),
+                          not_creditable=Exists(alerts.filter(action="payment.not_creditable")))
+                .filter(Q(state=State.MANUAL_REVIEW)
+                        | Q(updated_at__gte=recent) & (Q(state=State.REJECTED) | Q(not_creditable=True)))
+                .select_related("slip__contract__insured__branch",
+                                "debt_slip__statement__contract__insured__branch")
+                .order_by("-updated_at", "-pk"))[:NEEDS_A_PERSON_SHOWN]
+    return [PaymentNeedingAPerson(attempt=attempt, person=_payer_on_record(attempt), why=_why(attempt),
+                                  since=attempt.updated_at) for attempt in attempts]
+
+
+def _payer_on_record(attempt: PaymentAttempt) -> InsuredPerson:
+    payable = attempt.payable
+    return payable.contract.insured if isinstance(payable, Slip) else payable.statement.contract.insured
+
+
+def _why(attempt: PaymentAttempt) -> str:
+    if attempt.state == State.MANUAL_REVIEW:
+        if getattr(attempt, "reverse_failed", False):
+            return "برگشت وجه ناموفق ماند: وجه نزد بانک است و باید به کارت پرداخت‌کننده بازگردانده شود"
+        return "پاسخ قطعی بانک نرسید: باید از بانک پرسید که وجه گرفته شده است یا نه"
+    if attempt.state == State.REJECTED:
+        return "رد شد (ناهمخوانی با بانک): بانک وجه را خودش برمی‌گرداند؛ علت را بررسی کنید"
+    return "قابل ثبت نبود (برگ دیگر پرداختنی نبود): وجه به کارت برگشت داده می‌شود"

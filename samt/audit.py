@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from django.db import models, transaction
 
@@ -12,6 +12,15 @@ from samt.models import AuditEvent
 
 class AuditOutsideTransaction(RuntimeError):
     pass
+
+
+@runtime_checkable
+class PersonsRecord(Protocol):
+    """A row that belongs to one insured person (their slip, debt slip, payment, statement …)."""
+
+    def audit_place(self) -> tuple[int, int]:
+        """The ids of the person's branch and of its province."""
+        ...
 
 
 def audit_record(
@@ -26,13 +35,19 @@ def audit_record(
     # while the change survives); refusing here keeps the trail and the data in step.
     if not transaction.get_connection().in_atomic_block:
         raise AuditOutsideTransaction("audit_record must run inside the transaction of the change it records")
+    branch_id, province_id = actor.branch_id, actor.province_id
+    if isinstance(subject, PersonsRecord):
+        # An event about a person's record is filed under the person's branch and province whoever acts: the
+        # payment driver and the reconciler (the system), a payer without a login, the insured themselves and a
+        # broker have no branch of their own, and the province's HQ must still see what happened to its people.
+        branch_id, province_id = subject.audit_place()
     return AuditEvent.objects.create(
         actor=actor.user,
         actor_label=actor.label,
         role=actor.role,
-        branch_id=actor.branch_id,
+        branch_id=branch_id,
         office_id=actor.office_id,
-        province_id=actor.province_id,
+        province_id=province_id,
         client_ip=actor.client_ip,
         action=action,
         subject_type=subject._meta.label_lower if subject is not None else "",

@@ -158,24 +158,11 @@ SAMT_ROLE_HOME_URLS = {
     "branch_head": "branches:home",
     "secretariat": "branches:home",
     "broker_operator": "brokers:home",
-    "hq": "samt:hq_home",
+    "hq": "hq:home",
     "hq_technical": "hq:technical_home",
     "broker_affairs": "hq:broker_affairs_home",
     "data_processing": "hq:data_processing_home",
 }
-
-# Links on the HQ home to the apps' HQ pages, kept here so the kernel's template names no app.
-SAMT_HQ_LINKS = [
-    ("hq:reports", "گزارش‌ها"),
-    ("hq:reference", "داده‌های پایه و تأیید"),
-    ("hq:technical_home", "امور فنی: ارقام پایه"),
-    ("hq:broker_affairs_home", "امور کارگزاری‌ها"),
-    ("hq:data_processing_home", "فرابری"),
-    ("brokers:report", "گزارش ماهانه کارگزاری‌ها"),
-    ("brokers:cases", "پرونده‌های تخلف کارگزاری‌ها"),
-    ("brokers:tariffs", "تعرفه‌های مصوب کارمزد"),
-    ("payments:gateway_report", "درگاه‌های پرداخت: آمار روزانه"),
-]
 
 # Sessions end after half an hour without a request; a shared counter PC must not stay logged in. The session is
 # saved again at most once a minute when nothing in it changed (samt.middleware.IdleSessionMiddleware).

@@ -19,7 +19,6 @@ kernel = (
         path("password/", views.PasswordChangeView.as_view(), name="password_change"),
         path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
         path("otp/verify/", views.otp_verify, name="otp_verify"),
-        path("hq/", views.hq_home, name="hq_home"),
         path("hq/audit/", views.audit_list, name="audit_list"),
         path("dev/sms/", views.sms_outbox, name="sms_outbox"),
     ],

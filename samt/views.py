@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -27,7 +27,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
 from samt.logins import remember_previous_login
-from samt.models import HQ_ROLES, AuditEvent, Role, SmsMessage, User
+from samt.models import HQ_ROLES, AuditEvent, SmsMessage, User
 from samt.qr import qr_svg
 
 
@@ -150,14 +150,6 @@ def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
             return redirect(_safe_next(request))
         form.add_error("token", TOKEN_INVALID)
     return render(request, "registration/otp_verify.html", {"form": form})
-
-
-@role_required(Role.HQ)
-def hq_home(request: AuthenticatedRequest) -> HttpResponse:
-    branches = visible_branches(request.user).annotate(staff_count=Count("memberships"))
-    offices = visible_offices(request.user).annotate(operator_count=Count("memberships"))
-    links = [(reverse(name), label) for name, label in settings.SAMT_HQ_LINKS]
-    return render(request, "samt/hq_home.html", {"branches": branches, "offices": offices, "links": links})
 
 
 def _audit_events_for(user: User) -> QuerySet[AuditEvent]:

@@ -7,6 +7,9 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from conftest import make_branch, make_user
+from insured.services import objection_record
+from insured.tests.test_services import debt_statement
+from samt.actors import Actor
 from samt.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +81,21 @@ def test_a_province_role_cannot_be_tied_to_a_branch(province, branch_a):
     user = make_user("odd")
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=user, role=Role.HQ_TECHNICAL, branch=branch_a)
+
+
+def test_the_managers_home_lists_open_objections_of_its_province_only(client_for, hq_user, staff_a, branch_a,
+                                                                       insured_user, other_province):
+    statement = debt_statement(Actor.for_user(staff_a), branch_a)
+    person = statement.contract.insured
+    person.user = insured_user
+    person.save(update_fields=["user"])
+    objection_record(actor=Actor.for_user(insured_user), statement=statement, text="ماه فروردین را پرداخته‌ام")
+    far_hq = make_user("hq_far", role=Role.HQ, province=other_province)
+
+    body = client_for(hq_user).get("/hq/").content.decode()
+    assert person.full_name in body
+    assert "۹۱۶٬۰۰۰" in body  # the balance objected to
+    statement_url = f"/branch/{branch_a.code}/contracts/{statement.contract.number}/statements/{statement.year}/"
+    assert f'href="{statement_url}"' in body
+    assert client_for(hq_user).get(statement_url).status_code == 200
+    assert person.full_name not in client_for(far_hq).get("/hq/").content.decode()

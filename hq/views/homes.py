@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from hq import selectors
-from samt.access import AuthenticatedRequest, role_required
+from insured.selectors import objections_needing_a_person
+from payments.selectors import NEEDS_A_PERSON_SHOWN, payments_needing_a_person
+from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.jalali import JalaliMonth
 from samt.models import Role
+
+# The manager's way to every HQ page of the apps.
+MANAGER_LINKS = [
+    ("samt:audit_list", "رویدادهای ممیزی"),
+    ("hq:reports", "گزارش‌ها"),
+    ("hq:reference", "داده‌های پایه و تأیید"),
+    ("hq:technical_home", "امور فنی: ارقام پایه"),
+    ("hq:broker_affairs_home", "امور کارگزاری‌ها"),
+    ("hq:data_processing_home", "فرابری"),
+    ("brokers:report", "گزارش ماهانه کارگزاری‌ها"),
+    ("brokers:cases", "پرونده‌های تخلف کارگزاری‌ها"),
+    ("brokers:tariffs", "تعرفه‌های مصوب کارمزد"),
+    ("payments:gateway_report", "درگاه‌های پرداخت: آمار روزانه"),
+]
+
+
+@role_required(Role.HQ)
+def manager_home(request: AuthenticatedRequest) -> HttpResponse:
+    """The province's manager: what needs a person first (payments whose money must be returned or looked into,
+    objections to statements), then the branches and offices of the province."""
+    user = request.user
+    return render(request, "hq/manager_home.html", {
+        "payments": payments_needing_a_person(user),
+        # A manager with no province is national: objections_needing_a_person takes None as the whole country.
+        "objections": objections_needing_a_person(province_id=user.membership.province_id)[:NEEDS_A_PERSON_SHOWN],
+        "branches": visible_branches(user).annotate(staff_count=Count("memberships")),
+        "offices": visible_offices(user).annotate(operator_count=Count("memberships")),
+        "links": MANAGER_LINKS,
+    })
 
 
 @role_required(Role.HQ_TECHNICAL, Role.HQ)

@@ -106,4 +106,4 @@ def test_only_hq_may_read_it(a_day_of_payments, insured_user, staff_a, client_fo
 
 
 def test_hqs_home_links_to_it(hq_user, client_for):
-    assert f'href="{URL}"' in client_for(hq_user).get(reverse("samt:hq_home")).content.decode()
+    assert f'href="{URL}"' in client_for(hq_user).get(reverse("hq:home")).content.decode()
