@@ -27,8 +27,8 @@ from insured.models import (
     GateRefusal,
     Slip,
     SlipStatus,
-    StatementStatus,
 )
+from samt.formatting import jdate
 from samt.jalali import TEHRAN, JalaliMonth
 from samt.models import Branch, BrokerOffice
 
@@ -48,7 +48,6 @@ class Scope:
     branches: QuerySet[Branch]
     offices: QuerySet[BrokerOffice]
     month: JalaliMonth
-    today: date
 
 
 @dataclass
@@ -72,10 +71,6 @@ def month_bounds(month: JalaliMonth) -> tuple[datetime, datetime]:
     """The month as a half-open range of instants, midnight to midnight in Tehran."""
     return (datetime.combine(month.first_day, time.min, TEHRAN),
             datetime.combine(month.next().first_day, time.min, TEHRAN))
-
-
-def tehran_today() -> date:
-    return timezone.localtime(timezone.now(), TEHRAN).date()
 
 
 # Slips issued and paid by channel ---------------------------------------------------------------------------------
@@ -172,24 +167,36 @@ class Blocked:
     since: date
 
 
-def blocked_by_statement_gate(branches: QuerySet[Branch], today: date) -> list[Blocked]:
-    """Active contracts begun before this year whose last-year statement is missing, not issued, or issued with a
-    debt: online and broker issuance refuse them (design rule 3)."""
-    year = JalaliMonth.of_date(today).year
+def as_of(scope: Scope) -> datetime:
+    """The last instant a report looks at (inclusive): the end of the chosen month, or now while it runs."""
+    return min(month_bounds(scope.month)[1] - timedelta(microseconds=1), timezone.now())
+
+
+def blocked_by_statement_gate(branches: QuerySet[Branch], at: datetime) -> list[Blocked]:
+    """Contracts active now, made by `at` and begun before that year, whose last-year statement at `at` was missing,
+    not issued, or issued with a debt: online and broker issuance refused them (design rule 3). A statement's state
+    at `at` is read from its computed/issued/settled times; a contract's past status is not kept, so one that has
+    lapsed since is left out."""
+    year = JalaliMonth.current(at).year
     new_year = JalaliMonth(year, 1).first_day
-    contracts = Contract.objects.filter(insured__branch__in=branches, status=ContractStatus.ACTIVE,
+    contracts = Contract.objects.filter(insured__branch__in=branches, status=ContractStatus.ACTIVE, created_at__lte=at,
                                         first_month__lt=JalaliMonth(year, 1)).values_list("pk", "insured__branch")
     statements = {row[0]: row[1:] for row in AccountStatement.objects.filter(
-        year=year - 1, contract__insured__branch__in=branches).values_list("contract", "status", "issued_at")}
+        year=year - 1, contract__insured__branch__in=branches, computed_at__lte=at).values_list(
+        "contract", "issued_at", "settled_at")}
     blocked = []
     for contract_id, branch_id in contracts:
-        status, issued_at = statements.get(contract_id, (None, None))
-        if status == StatementStatus.SETTLED:
+        if contract_id not in statements:
+            blocked.append(Blocked(contract_id=contract_id, branch_id=branch_id, cause="missing", since=new_year))
             continue
-        cause = status or "missing"
-        debt_since = status == StatementStatus.ISSUED and issued_at
-        since = timezone.localtime(issued_at, TEHRAN).date() if debt_since else new_year
-        blocked.append(Blocked(contract_id=contract_id, branch_id=branch_id, cause=cause, since=since))
+        issued_at, settled_at = statements[contract_id]
+        if settled_at is not None and settled_at <= at:
+            continue
+        if issued_at is not None and issued_at <= at:
+            since = timezone.localtime(issued_at, TEHRAN).date()
+            blocked.append(Blocked(contract_id=contract_id, branch_id=branch_id, cause="issued", since=since))
+        else:
+            blocked.append(Blocked(contract_id=contract_id, branch_id=branch_id, cause="computed", since=new_year))
     return blocked
 
 
@@ -197,8 +204,14 @@ def age_bucket(days: int) -> str:
     return next(key for limit, key, _ in AGE_BUCKETS if limit is None or days <= limit)
 
 
+def _snapshot_label(scope: Scope, at: datetime) -> str:
+    return "امروز" if at < month_bounds(scope.month)[1] - timedelta(microseconds=1) else f"پایان {scope.month.label}"
+
+
 def gate_report(scope: Scope) -> Report:
-    blocked = blocked_by_statement_gate(scope.branches, scope.today)
+    at = as_of(scope)
+    day = timezone.localtime(at, TEHRAN).date()
+    blocked = blocked_by_statement_gate(scope.branches, at)
     branches = list(scope.branches.order_by("code"))
     rows = []
     for branch in branches:
@@ -207,11 +220,11 @@ def gate_report(scope: Scope) -> Report:
         for cause in ("missing", "computed", "issued"):
             row[cause] = sum(1 for b in mine if b.cause == cause)
         for _, key, _ in AGE_BUCKETS:
-            row[key] = sum(1 for b in mine if age_bucket((scope.today - b.since).days) == key)
+            row[key] = sum(1 for b in mine if age_bucket((day - b.since).days) == key)
         rows.append(row)
     return Report(
         slug="gate", title="بیمه‌شدگانِ پشت دروازه گردش حساب",
-        period=f"امروز؛ گردش حساب سال {JalaliMonth.of_date(scope.today).year - 1}",
+        period=f"{_snapshot_label(scope, at)}؛ گردش حساب سال {JalaliMonth.current(at).year - 1}",
         columns=[Column("branch", "شعبه", "text"), Column("blocked", "همه"),
                  Column("missing", "گردش حساب محاسبه‌نشده"), Column("computed", "محاسبه‌شده، صادرنشده"),
                  Column("issued", "صادرشده با بدهی"),
@@ -219,40 +232,53 @@ def gate_report(scope: Scope) -> Report:
         rows=rows,
         chart=bar_chart_svg(title="بیمه‌شدگان پشت دروازه به تفکیک مدت", labels=[b.name for b in branches],
                             series=[Series(label, [r[key] for r in rows]) for _, key, label in AGE_BUCKETS]),
-        note="مدت از آغاز سال (برای گردش حساب صادرنشده) یا از روز صدور گردش حسابِ بدهکار شمرده می‌شود.",
+        note="وضعیت در پایان ماه انتخاب‌شده (یا امروز، برای ماه جاری). مدت از آغاز سال (برای گردش حساب صادرنشده) "
+             "یا از روز صدور گردش حسابِ بدهکار شمرده می‌شود. قراردادی که از آن پس باطل شده در شمار نیست.",
     )
 
 
 # The demand signal ------------------------------------------------------------------------------------------------
 
 def demand_report(scope: Scope) -> Report:
-    first_day = scope.today - timedelta(days=DEMAND_WINDOW_DAYS - 1)
-    refusals = GateRefusal.objects.filter(branch__in=scope.branches, day__gte=first_day, day__lte=scope.today)
+    """Who met a gate in the chosen month (up to today), and who met one in the last week up to then: the people
+    a branch will see at its counter next."""
+    last_day = timezone.localtime(as_of(scope), TEHRAN).date()
+    week_from = last_day - timedelta(days=DEMAND_WINDOW_DAYS - 1)
+    mine = GateRefusal.objects.filter(branch__in=scope.branches, day__lte=last_day)
+    refusals = mine.filter(day__gte=scope.month.first_day)
     people = {(row["branch"], row["gate"]): row["n"] for row in (
         refusals.values("branch", "gate").annotate(n=Count("contract", distinct=True)))}
     totals = {row["branch"]: row for row in refusals.values("branch").annotate(
         n=Count("contract", distinct=True),
         online=Count("contract", distinct=True, filter=Q(channel=Channel.ONLINE)),
         broker=Count("contract", distinct=True, filter=Q(channel=Channel.BROKER)))}
+    # The last week reaches back across the month's start: it is the signal of who comes next.
+    week = {row["branch"]: row["n"] for row in mine.filter(day__gte=week_from).values("branch").annotate(
+        n=Count("contract", distinct=True))}
     branches = list(scope.branches.order_by("code"))
     rows = []
     for branch in branches:
         total = totals.get(branch.pk, {})
         row: dict[str, Any] = {"branch": branch.name, "branch_code": branch.code, "people": total.get("n", 0),
-                               "online": total.get("online", 0), "broker": total.get("broker", 0)}
+                               "last_week": week.get(branch.pk, 0), "online": total.get("online", 0),
+                               "broker": total.get("broker", 0)}
         for gate in Gate:
             row[gate.value] = people.get((branch.pk, gate.value), 0)
         rows.append(row)
     return Report(
         slug="demand", title="نشانه تقاضا: چه کسانی و چرا به شعبه می‌آیند",
-        period=f"{DEMAND_WINDOW_DAYS} روز گذشته",
-        columns=[Column("branch", "شعبه", "text"), Column("people", "افراد"), Column("online", "ناموفق در اینترنت"),
-                 Column("broker", "ناموفق در کارگزاری"), *[Column(gate.value, gate.label) for gate in Gate]],
+        period=f"{scope.month.label}، تا {jdate(last_day)}",
+        columns=[Column("branch", "شعبه", "text"), Column("people", "افراد در ماه"),
+                 Column("last_week", f"افراد در {DEMAND_WINDOW_DAYS} روز آخر"),
+                 Column("online", "ناموفق در اینترنت"), Column("broker", "ناموفق در کارگزاری"),
+                 *[Column(gate.value, gate.label) for gate in Gate]],
         rows=rows,
-        chart=bar_chart_svg(title="افرادی که هفته آینده به شعبه می‌آیند", labels=[b.name for b in branches],
-                            series=[Series("افراد", [r["people"] for r in rows])]),
+        chart=bar_chart_svg(title="افرادی که به شعبه خواهند آمد", labels=[b.name for b in branches],
+                            series=[Series(f"{DEMAND_WINDOW_DAYS} روز آخر", [r["last_week"] for r in rows]),
+                                    Series("همه ماه", [r["people"] for r in rows])]),
         note="هر کس که در این بازه در اینترنت یا کارگزاری به مانعی خورد، یک بار برای هر مانع شمرده می‌شود؛ "
-             "این افراد برای رفع آن به شعبه پرونده خود می‌آیند.",
+             f"این افراد برای رفع آن به شعبه پرونده خود می‌آیند، به‌ویژه آنان که در {DEMAND_WINDOW_DAYS} روز آخر "
+             "به مانع خوردند.",
         people=list(refusals.select_related("contract__insured", "branch", "office").order_by("branch", "-at")[:200]),
     )
 

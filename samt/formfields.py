@@ -17,7 +17,7 @@ from samt import identifiers
 from samt.formatting import jdate
 from samt.identifiers import InvalidIdentifier
 from samt.jalali import MONTH_TEXT_INVALID, JalaliMonth, parse_jalali_date
-from samt.persian import normalize
+from samt.persian import normalize, to_persian_digits
 
 _TYPED_AS_IS = {"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}
 
@@ -89,8 +89,10 @@ class JalaliMonthFormField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
     def prepare_value(self, value: Any) -> Any:
+        # Shown the way people write it, "۱۴۰۵/۰۱", whichever digits were typed: the text is normalised on the
+        # way in, so the page never shows ASCII digits beside Persian ones.
         try:
-            return str(_as_month(value))
+            return to_persian_digits(str(_as_month(value)))
         except (TypeError, ValueError):
             return value  # redisplay what the user typed
 

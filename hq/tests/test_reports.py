@@ -21,7 +21,7 @@ from brokers.tests.conftest import make_office, present_walk_in
 from conftest import make_branch, make_user
 from hq.reports import REPORTS, Scope, age_bucket, month_bounds
 from insured.demand import gate_refusal_record
-from insured.models import Channel, Slip, StatementStatus
+from insured.models import Channel, Contract, Slip
 from insured.services import statement_compute, statement_issue
 from insured.slips import slip_issue, slip_mark_paid
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
@@ -72,11 +72,17 @@ def generate_province(seed: int) -> Province:
         contract = make_contract(staff[branch.pk], branch, serial=6_000_000 + serial * 7907, first_month=M(1404, 1),
                                  treatment=False)
         pay_months(contract, M(1404, 1), M(1405, 7))
+        # Registered, computed and issued on days spread over the last two months, so a past month's snapshot
+        # differs from today's.
+        days_ago = sorted(rng.sample(range(60), 3), reverse=True)
+        Contract.objects.filter(pk=contract.pk).update(created_at=timezone.now() - timedelta(days=days_ago[0]))
         state = serial % 4
         if state >= 1:
-            statement = statement_compute(actor=system, contract=contract, year=1404)
+            with time_machine.travel(timezone.now() - timedelta(days=days_ago[1]), tick=False):
+                statement = statement_compute(actor=system, contract=contract, year=1404)
             if state >= 2:
-                statement_issue(actor=system, statement=statement)
+                with time_machine.travel(timezone.now() - timedelta(days=days_ago[2]), tick=False):
+                    statement_issue(actor=system, statement=statement)
         for days_ago in rng.sample(range(10), rng.randint(1, 3)):
             gate_refusal_record(contract=contract, channel=rng.choice([Channel.ONLINE, Channel.BROKER]),
                                 office=office, now=timezone.now() - timedelta(days=days_ago))
@@ -111,9 +117,8 @@ def sql(query: str, *params: object) -> list[tuple]:
         return cursor.fetchall()
 
 
-def scope() -> Scope:
-    return Scope(branches=Branch.objects.all(), offices=BrokerOffice.objects.all(), month=AZAR,
-                 today=timezone.localdate())
+def scope(month: M = AZAR) -> Scope:
+    return Scope(branches=Branch.objects.all(), offices=BrokerOffice.objects.all(), month=month)
 
 
 def run(slug: str):
@@ -163,18 +168,31 @@ def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
-def test_people_behind_the_statement_gate_equal_sql(lived):
-    report = run("gate")
-    today = scope().today
+@pytest.mark.parametrize("month", [M(1405, 9), M(1405, 8)])
+def test_people_behind_the_statement_gate_equal_sql(lived, month):
+    """At the end of the month (Aban), or now in the running month (Azar): a statement's state then is read from
+    its own times."""
+    report = REPORTS["gate"][1](scope(month))
+    at = min(month.next().starts_at, timezone.now() + timedelta(microseconds=1))
+    today = timezone.localtime(at - timedelta(microseconds=1), TEHRAN).date()
     assert sum(row["blocked"] for row in report.rows) > 0
     for row in report.rows:
-        found = sql(
-            "SELECT c.id, s.status, s.issued_at FROM insured_contract c "
+        rows = sql(
+            "SELECT c.id, s.id, s.issued_at, s.settled_at FROM insured_contract c "
             "JOIN insured_insuredperson p ON p.id = c.insured_id JOIN samt_branch b ON b.id = p.branch_id "
-            "LEFT JOIN insured_accountstatement s ON s.contract_id = c.id AND s.year = %s "
-            "WHERE b.code = %s AND c.status = 'active' AND c.first_month < %s "
-            "AND (s.status IS NULL OR s.status <> %s)",
-            1404, row["branch_code"], 140501, StatementStatus.SETTLED)
+            "LEFT JOIN insured_accountstatement s ON s.contract_id = c.id AND s.year = %s AND s.computed_at < %s "
+            "WHERE b.code = %s AND c.status = 'active' AND c.first_month < %s AND c.created_at < %s",
+            1404, at, row["branch_code"], 140501, at)
+        found = []
+        for contract_id, statement_id, issued_at, settled_at in rows:
+            if statement_id is None:
+                found.append((contract_id, None, None))
+            elif settled_at is not None and _aware(settled_at) < at:
+                continue
+            elif issued_at is not None and _aware(issued_at) < at:
+                found.append((contract_id, "issued", issued_at))
+            else:
+                found.append((contract_id, "computed", None))
         assert row["blocked"] == len(found)
         assert row["missing"] == sum(1 for _, status, _ in found if status is None)
         assert row["computed"] == sum(1 for _, status, _ in found if status == "computed")
@@ -188,20 +206,21 @@ def test_people_behind_the_statement_gate_equal_sql(lived):
             assert row[key] == ages.count(key), (row, key)
 
 
-def test_the_demand_signal_equals_sql(lived):
-    report = run("demand")
-    today = scope().today
-    first = today - timedelta(days=6)
+@pytest.mark.parametrize("month", [M(1405, 9), M(1405, 8)])
+def test_the_demand_signal_equals_sql(lived, month):
+    report = REPORTS["demand"][1](scope(month))
+    today = min(timezone.localdate(), month.last_day)
+    week = today - timedelta(days=6)
     assert sum(row["people"] for row in report.rows) > 0
     for row in report.rows:
         where = ("FROM insured_gaterefusal g JOIN samt_branch b ON b.id = g.branch_id "
                  "WHERE b.code = %s AND g.day >= %s AND g.day <= %s")
-        [(people,)] = sql(f"SELECT COUNT(DISTINCT g.contract_id) {where}", row["branch_code"], first, today)
-        [(online,)] = sql(f"SELECT COUNT(DISTINCT g.contract_id) {where} AND g.channel = 'online'",
-                          row["branch_code"], first, today)
-        by_gate = dict(sql(f"SELECT g.gate, COUNT(DISTINCT g.contract_id) {where} GROUP BY g.gate",
-                           row["branch_code"], first, today))
-        assert (row["people"], row["online"]) == (people, online)
+        in_month = (row["branch_code"], month.first_day, today)
+        [(people,)] = sql(f"SELECT COUNT(DISTINCT g.contract_id) {where}", *in_month)
+        [(last_week,)] = sql(f"SELECT COUNT(DISTINCT g.contract_id) {where}", row["branch_code"], week, today)
+        [(online,)] = sql(f"SELECT COUNT(DISTINCT g.contract_id) {where} AND g.channel = 'online'", *in_month)
+        by_gate = dict(sql(f"SELECT g.gate, COUNT(DISTINCT g.contract_id) {where} GROUP BY g.gate", *in_month))
+        assert (row["people"], row["last_week"], row["online"]) == (people, last_week, online)
         for gate in ("inactive", "lapsed", "statement", "rates"):
             assert row[gate] == by_gate.get(gate, 0)
 

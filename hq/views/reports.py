@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from hq.forms import ReportFilterForm
-from hq.reports import REPORTS, Scope, csv_response, tehran_today
+from hq.reports import REPORTS, Scope, csv_response
 from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.jalali import JalaliMonth
 from samt.models import HQ_ROLES, Province, Role
@@ -39,7 +39,7 @@ def report_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             branches, offices = branches.filter(province=data["province"]), offices.filter(province=data["province"])
         if data["branch"]:
             branches = branches.filter(pk=data["branch"].pk)
-    report = REPORTS[slug][1](Scope(branches=branches, offices=offices, month=month, today=tehran_today()))
+    report = REPORTS[slug][1](Scope(branches=branches, offices=offices, month=month))
     if request.GET.get("format") == "csv":
         return csv_response(report, f"{slug}-{month.as_int()}")
     query = request.GET.copy()

@@ -170,10 +170,11 @@ def test_optional_month_form_field_cleans_empty_to_none() -> None:
     assert JalaliMonthFormField(required=False).clean("") is None
 
 
-def test_month_form_field_shows_initial_values_as_text() -> None:
+def test_month_form_field_shows_months_in_persian_digits() -> None:
     field = JalaliMonthFormField()
-    assert field.prepare_value(JalaliMonth(1405, 1)) == "1405/01"
-    assert field.prepare_value(140501) == "1405/01"
+    assert field.prepare_value(JalaliMonth(1405, 1)) == "۱۴۰۵/۰۱"
+    assert field.prepare_value(140501) == "۱۴۰۵/۰۱"
+    assert field.prepare_value("1405-1") == "۱۴۰۵/۰۱"  # typed with ASCII digits, shown back in Persian
     assert field.prepare_value("14o5/01") == "14o5/01"
 
 
@@ -328,4 +329,4 @@ def test_a_model_form_round_trips_a_month(coverage_model: type[models.Model]) ->
     instance = form.save(commit=False)
     assert instance.month == JalaliMonth(1405, 1)
     assert instance.until is None
-    assert 'value="1405/01"' in str(form_class(instance=instance)["month"])
+    assert 'value="۱۴۰۵/۰۱"' in str(form_class(instance=instance)["month"])
