@@ -23,6 +23,7 @@ from samt.errors import DomainError
 from samt.models import BRANCH_ROLES, Role
 from samt.pdf import pdf_response, render_pdf
 from samt.qr import qr_svg
+from samt.service_calls import call_service
 
 VIEWERS = (*BRANCH_ROLES, Role.HQ)
 PREPARERS = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
@@ -113,15 +114,11 @@ def request_detail(request: AuthenticatedRequest, code: str, number: str) -> Htt
     return render(request, "branches/credentials/detail.html", context)
 
 
-def _act(request: AuthenticatedRequest, code: str, number: str, action: Callable[[Actor, CredentialRequest], object],
-         success: str) -> HttpResponse:
+def _act(request: AuthenticatedRequest, code: str, number: str, service: Callable[..., CredentialRequest],
+         success: str, **arguments: object) -> HttpResponse:
+    """One move of the request's state machine, from its page and back to it."""
     cred = _request_or_404(request, code, number)
-    try:
-        action(Actor.from_request(request), cred)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success)
+    call_service(request, service, request=cred, success=success, **arguments)
     return _detail(cred)
 
 
@@ -133,7 +130,7 @@ def _reason(request: AuthenticatedRequest) -> str:
 @role_required(*BRANCH_ROLES)
 @require_POST
 def request_register(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
-    return _act(request, code, number, lambda actor, cred: services.request_register(actor=actor, request=cred),
+    return _act(request, code, number, services.request_register,
                 "درخواست در دبیرخانه ثبت شد. فرم دونسخه‌ای را چاپ کنید تا امضا شود؛ نسخه دوم را به "
                 "درخواست‌دهنده بدهید.")
 
@@ -142,20 +139,16 @@ def request_register(request: AuthenticatedRequest, code: str, number: str) -> H
 @require_POST
 def request_decide(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     if request.POST.get("decision") == "approve":
-        return _act(request, code, number,
-                    lambda actor, cred: services.request_approve(actor=actor, request=cred, note=_reason(request)),
-                    "درخواست تأیید شد؛ کارشناس امور فنی اکنون می‌تواند نام کاربری و گذرواژه را تخصیص دهد.")
-    return _act(request, code, number,
-                lambda actor, cred: services.request_reject(actor=actor, request=cred, reason=_reason(request)),
-                "درخواست رد شد.")
+        return _act(request, code, number, services.request_approve,
+                    "درخواست تأیید شد؛ کارشناس امور فنی اکنون می‌تواند نام کاربری و گذرواژه را تخصیص دهد.",
+                    note=_reason(request))
+    return _act(request, code, number, services.request_reject, "درخواست رد شد.", reason=_reason(request))
 
 
 @role_required(*BRANCH_ROLES)
 @require_POST
 def request_cancel(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
-    return _act(request, code, number,
-                lambda actor, cred: services.request_cancel(actor=actor, request=cred, reason=_reason(request)),
-                "درخواست لغو شد.")
+    return _act(request, code, number, services.request_cancel, "درخواست لغو شد.", reason=_reason(request))
 
 
 @role_required(*BRANCH_ROLES)
@@ -163,10 +156,8 @@ def request_cancel(request: AuthenticatedRequest, code: str, number: str) -> Htt
 def request_allocate(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     """Allocate and answer with the letter itself: the password lives in this response and nowhere else."""
     cred = _request_or_404(request, code, number)
-    try:
-        allocation = services.request_allocate(actor=Actor.from_request(request), request=cred)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
+    allocation = call_service(request, services.request_allocate, request=cred)
+    if allocation is None:
         return _detail(cred)
     pdf = _letter_pdf(request, allocation.request, password=allocation.password)
     response = pdf_response(pdf, f"credential-letter-{cred.number}.pdf")

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from branches.forms.lapse import DecisionForm, NewContractForm, ReasonForm
-from branches.views.registry import REGISTRY_EDITORS, _attempt, _contract_or_404
+from branches.views.registry import REGISTRY_EDITORS, _contract_or_404
 from insured import lapse, ledger, rules, services
 from insured.models import ContractStatus, LapseExtension, StatementObjection
 from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.formatting import fa_digits as fa
 from samt.jalali import JalaliMonth
 from samt.models import Role
+from samt.service_calls import call_service
 
 EXTENSION_REQUESTED = "مهلت چهارماهه برای قرارداد {number} تهیه شد و منتظر تأیید رئیس شعبه است."
 EXTENSION_APPROVED = "مهلت چهارماهه قرارداد {number} تأیید شد؛ بیمه‌شده اکنون می‌تواند برگ ماه‌های مانده را صادر کند."
@@ -38,7 +39,7 @@ def extension_request(request: AuthenticatedRequest, code: str, number: str) -> 
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, lapse.REASON_REQUIRED)
-    elif _attempt(request, lapse.extension_request, contract=contract, reason=form.cleaned_data["reason"]):
+    elif call_service(request, lapse.extension_request, contract=contract, reason=form.cleaned_data["reason"]):
         messages.success(request, EXTENSION_REQUESTED.format(number=fa(contract.number)))
     return _to_person(contract.insured_id, branch.code)
 
@@ -54,9 +55,9 @@ def extension_decide(request: AuthenticatedRequest, code: str, pk: int) -> HttpR
     if not form.is_valid():
         messages.error(request, "تأیید یا رد را انتخاب کنید.")
     elif form.cleaned_data["decision"] == "approve":
-        if _attempt(request, lapse.extension_approve, extension=extension, note=form.cleaned_data["note"]):
+        if call_service(request, lapse.extension_approve, extension=extension, note=form.cleaned_data["note"]):
             messages.success(request, EXTENSION_APPROVED.format(number=number))
-    elif _attempt(request, lapse.extension_reject, extension=extension, reason=form.cleaned_data["note"]):
+    elif call_service(request, lapse.extension_reject, extension=extension, reason=form.cleaned_data["note"]):
         messages.success(request, EXTENSION_REJECTED.format(number=number))
     return _to_person(extension.contract.insured_id, branch.code)
 
@@ -70,7 +71,7 @@ def contract_renew(request: AuthenticatedRequest, code: str, number: str) -> Htt
                            initial={"rate_code": old.rate_code, "treatment": old.treatment,
                                     "wage_ratio": f"{old.wage_ratio.normalize():f}".replace(".", "٫")})
     if request.method == "POST" and form.is_valid():
-        new = _attempt(request, lapse.contract_renew, contract=old, data=form.contract_data())
+        new = call_service(request, lapse.contract_renew, contract=old, data=form.contract_data())
         if new is not None:
             messages.success(request, CONTRACT_RENEWED.format(new=fa(new.number), old=fa(old.number)))
             return _to_person(old.insured_id, branch.code)
@@ -90,7 +91,7 @@ def objection_answer(request: AuthenticatedRequest, code: str, pk: int) -> HttpR
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, services.OBJECTION_EMPTY)
-    elif _attempt(request, services.objection_answer, objection=objection, answer=form.cleaned_data["reason"]):
+    elif call_service(request, services.objection_answer, objection=objection, answer=form.cleaned_data["reason"]):
         messages.success(request, OBJECTION_ANSWERED)
     statement = objection.statement
     return redirect("branches:statement", code=branch.code, number=statement.contract.number, year=statement.year)

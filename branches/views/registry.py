@@ -10,9 +10,7 @@ Persian message shown to staff.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet, Sum, Value
@@ -53,11 +51,11 @@ from samt.models import Branch, Role, User
 from samt.pdf import pdf_response, render_pdf
 from samt.persian import search_key
 from samt.persian_words import rials_in_words
+from samt.service_calls import call_service
 
 REGISTRY_EDITORS = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
 REGISTRY_VIEWERS = (*REGISTRY_EDITORS, Role.HQ)
 SEARCH_LIMIT = 50
-T = TypeVar("T")
 
 NOTHING_CHANGED = "چیزی تغییر نکرد."
 DETAILS_SAVED = "مشخصات بیمه‌شده به‌روز شد."
@@ -92,15 +90,6 @@ def _statement_year_or_404(contract: Contract, year: int, current: JalaliMonth) 
 
 def _can_edit(user: User) -> bool:
     return user.role in REGISTRY_EDITORS
-
-
-def _attempt(request: AuthenticatedRequest, service: Callable[..., T], **arguments: object) -> T | None:
-    """Run a service as the requesting user; its refusal becomes the page's Persian error message."""
-    try:
-        return service(actor=Actor.from_request(request), **arguments)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-        return None
 
 
 # Search -----------------------------------------------------------------------------------------------------
@@ -156,10 +145,10 @@ def register(request: AuthenticatedRequest, code: str) -> HttpResponse:
     form = RegisterForm(request.POST or None, today=timezone.localdate(), current=current,
                         wage=_monthly_wage(current))
     if request.method == "POST" and form.is_valid():
-        contract = _attempt(request, services.insured_register, person=form.person_data(),
-                            contract=form.contract_data(), branch_id=branch.pk)
+        contract = call_service(request, services.insured_register, person=form.person_data(),
+                                contract=form.contract_data(), branch_id=branch.pk,
+                                success=lambda new: f"{new.insured.full_name} ثبت شد؛ شماره قرارداد {fa(new.number)}.")
         if contract is not None:
-            messages.success(request, f"{contract.insured.full_name} ثبت شد؛ شماره قرارداد {fa(contract.number)}.")
             return redirect("branches:insured_detail", code=branch.code, pk=contract.insured_id)
     return render(request, "branches/registry/register.html", {"branch": branch, "form": form})
 
@@ -273,9 +262,8 @@ def dependant_add(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
     form = DependantForm(request.POST, insured=insured)
     if not form.is_valid():
         return _person_page(request, branch, insured, dependant_form=form)
-    dependant = _attempt(request, services.dependant_add, insured=insured, **form.cleaned_data)
-    if dependant is not None:
-        messages.success(request, f"{dependant.first_name} {dependant.last_name} به افراد تحت تکفل افزوده شد.")
+    call_service(request, services.dependant_add, insured=insured, **form.cleaned_data,
+                 success=lambda added: f"{added.first_name} {added.last_name} به افراد تحت تکفل افزوده شد.")
     return redirect("branches:insured_detail", code=branch.code, pk=insured.pk)
 
 
@@ -323,13 +311,18 @@ def balance_sentence(balance: int) -> str:
     return "بی‌حساب (نه بدهی، نه بستانکاری)"
 
 
+def _issued_sentence(issued: AccountStatement) -> str:
+    outcome = ("تا پرداخت برگ بدهی، صدور اینترنتی سال بعد بسته می‌ماند."
+               if issued.status == StatementStatus.ISSUED else "گردش حساب تسویه‌شده است.")
+    return f"گردش حساب سال {fa(issued.year)} صادر شد؛ {balance_sentence(issued.balance)}. {outcome}"
+
+
 @role_required(*REGISTRY_EDITORS)
 @require_POST
 def statement_compute(request: AuthenticatedRequest, code: str, number: str, year: int) -> HttpResponse:
     _branch, contract, _found, back = _statement_action(request, code, number, year)
-    computed = _attempt(request, services.statement_compute, contract=contract, year=year)
-    if computed is not None:
-        messages.success(request, f"گردش حساب سال {fa(year)} محاسبه شد: {balance_sentence(computed.balance)}.")
+    call_service(request, services.statement_compute, contract=contract, year=year,
+                 success=lambda computed: f"گردش حساب سال {fa(year)} محاسبه شد: {balance_sentence(computed.balance)}.")
     return back
 
 
@@ -340,11 +333,7 @@ def statement_issue(request: AuthenticatedRequest, code: str, number: str, year:
     if found is None:
         messages.error(request, f"گردش حساب سال {fa(year)} هنوز محاسبه نشده است؛ نخست آن را محاسبه کنید.")
         return back
-    issued = _attempt(request, services.statement_issue, statement=found)
-    if issued is not None:
-        outcome = ("تا پرداخت برگ بدهی، صدور اینترنتی سال بعد بسته می‌ماند."
-                   if issued.status == StatementStatus.ISSUED else "گردش حساب تسویه‌شده است.")
-        messages.success(request, f"گردش حساب سال {fa(year)} صادر شد؛ {balance_sentence(issued.balance)}. {outcome}")
+    call_service(request, services.statement_issue, statement=found, success=_issued_sentence)
     return back
 
 
@@ -355,10 +344,10 @@ def debt_slip_issue(request: AuthenticatedRequest, code: str, number: str, year:
     if found is None:
         messages.error(request, services.STATEMENT_NOT_ISSUED)
         return back
-    slip = _attempt(request, services.debt_slip_issue, statement=found)
+    slip = call_service(request, services.debt_slip_issue, statement=found, success=lambda new: (
+        f"برگ بدهی شماره {fa(new.number)} به مبلغ {rials(new.amount)} ریال صادر شد."))
     if slip is None:
         return back
-    messages.success(request, f"برگ بدهی شماره {fa(slip.number)} به مبلغ {rials(slip.amount)} ریال صادر شد.")
     return redirect("branches:debt_slip", code=branch.code, number=slip.number)
 
 
@@ -402,8 +391,8 @@ def debt_slip_paid(request: AuthenticatedRequest, code: str, number: str) -> Htt
     form = ReceiptForm(request.POST)
     if not form.is_valid():
         return _debt_slip_page(request, branch, slip, receipt_form=form)
-    paid = _attempt(request, services.debt_slip_mark_paid, debt_slip=slip, reference=form.cleaned_data["reference"],
-                    paid_at=timezone.now())
+    paid = call_service(request, services.debt_slip_mark_paid, debt_slip=slip,
+                        reference=form.cleaned_data["reference"], paid_at=timezone.now())
     if paid is None:
         return redirect("branches:debt_slip", code=branch.code, number=slip.number)
     statement = slip.statement

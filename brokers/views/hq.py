@@ -16,8 +16,8 @@ from brokers.models import FaultCase, FeeTariff, tehran_today
 from brokers.views.guards import broker_view
 from samt.access import AuthenticatedRequest, office_for_user_or_404, visible_offices
 from samt.actors import Actor
-from samt.errors import DomainError
 from samt.models import AuditEvent, Role
+from samt.service_calls import call_service
 
 hq_only = broker_view(Role.HQ, Role.BROKER_AFFAIRS)
 CASE_EVENTS_SHOWN = 50
@@ -90,10 +90,6 @@ def case_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, form)
-    try:
-        case = faults.fault_case_decide(actor=Actor.from_request(request), case=case, **form.cleaned_data)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"تصمیم ثبت شد: {case.get_sanction_display()}.")
+    call_service(request, faults.fault_case_decide, case=case, **form.cleaned_data,
+                 success=lambda decided: f"تصمیم ثبت شد: {decided.get_sanction_display()}.")
     return redirect("brokers:case", number=number)

@@ -14,6 +14,7 @@ from samt.access import AuthenticatedRequest, role_required, visible_offices
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.models import Role
+from samt.service_calls import call_service
 
 READERS = (Role.HQ, Role.HQ_TECHNICAL, Role.BROKER_AFFAIRS)
 
@@ -68,13 +69,8 @@ def change_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(Role.HQ)
 def change_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    change = selectors.change_for_user_or_404(request.user, pk)
-    try:
-        services.reference_change_approve(actor=Actor.from_request(request), change=change)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "تأیید شد؛ از همین لحظه در محاسبه‌ها به کار می‌رود.")
+    call_service(request, services.reference_change_approve, change=selectors.change_for_user_or_404(request.user, pk),
+                 success="تأیید شد؛ از همین لحظه در محاسبه‌ها به کار می‌رود.")
     return redirect("hq:change", pk=pk)
 
 
@@ -85,11 +81,6 @@ def change_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _change_page(request, change, form)
-    try:
-        services.reference_change_reject(actor=Actor.from_request(request), change=change,
-                                         note=form.cleaned_data["note"])
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "پیشنهاد رد شد.")
+    call_service(request, services.reference_change_reject, change=change, note=form.cleaned_data["note"],
+                 success="پیشنهاد رد شد.")
     return redirect("hq:change", pk=pk)
