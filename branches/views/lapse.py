@@ -39,8 +39,9 @@ def extension_request(request: AuthenticatedRequest, code: str, number: str) -> 
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, lapse.REASON_REQUIRED)
-    elif call_service(request, lapse.extension_request, contract=contract, reason=form.cleaned_data["reason"]):
-        messages.success(request, EXTENSION_REQUESTED.format(number=fa(contract.number)))
+    else:
+        call_service(request, lapse.extension_request, contract=contract, reason=form.cleaned_data["reason"],
+                     success=EXTENSION_REQUESTED.format(number=fa(contract.number)))
     return _to_person(contract.insured_id, branch.code)
 
 
@@ -55,10 +56,11 @@ def extension_decide(request: AuthenticatedRequest, code: str, pk: int) -> HttpR
     if not form.is_valid():
         messages.error(request, "تأیید یا رد را انتخاب کنید.")
     elif form.cleaned_data["decision"] == "approve":
-        if call_service(request, lapse.extension_approve, extension=extension, note=form.cleaned_data["note"]):
-            messages.success(request, EXTENSION_APPROVED.format(number=number))
-    elif call_service(request, lapse.extension_reject, extension=extension, reason=form.cleaned_data["note"]):
-        messages.success(request, EXTENSION_REJECTED.format(number=number))
+        call_service(request, lapse.extension_approve, extension=extension, note=form.cleaned_data["note"],
+                     success=EXTENSION_APPROVED.format(number=number))
+    else:
+        call_service(request, lapse.extension_reject, extension=extension, reason=form.cleaned_data["note"],
+                     success=EXTENSION_REJECTED.format(number=number))
     return _to_person(extension.contract.insured_id, branch.code)
 
 
@@ -71,9 +73,9 @@ def contract_renew(request: AuthenticatedRequest, code: str, number: str) -> Htt
                            initial={"rate_code": old.rate_code, "treatment": old.treatment,
                                     "wage_ratio": f"{old.wage_ratio.normalize():f}".replace(".", "٫")})
     if request.method == "POST" and form.is_valid():
-        new = call_service(request, lapse.contract_renew, contract=old, data=form.contract_data())
+        new = call_service(request, lapse.contract_renew, contract=old, data=form.contract_data(),
+                           success=lambda new: CONTRACT_RENEWED.format(new=fa(new.number), old=fa(old.number)))
         if new is not None:
-            messages.success(request, CONTRACT_RENEWED.format(new=fa(new.number), old=fa(old.number)))
             return _to_person(old.insured_id, branch.code)
     standing = ledger.standing(old, current) if old.status == ContractStatus.ACTIVE else None
     return render(request, "branches/registry/contract_renew.html", {
@@ -91,7 +93,8 @@ def objection_answer(request: AuthenticatedRequest, code: str, pk: int) -> HttpR
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, services.OBJECTION_EMPTY)
-    elif call_service(request, services.objection_answer, objection=objection, answer=form.cleaned_data["reason"]):
-        messages.success(request, OBJECTION_ANSWERED)
+    else:
+        call_service(request, services.objection_answer, objection=objection, answer=form.cleaned_data["reason"],
+                     success=OBJECTION_ANSWERED)
     statement = objection.statement
     return redirect("branches:statement", code=branch.code, number=statement.contract.number, year=statement.year)
