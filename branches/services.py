@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.db import transaction
@@ -190,10 +190,12 @@ class IdentityData:
 
 @dataclass(frozen=True)
 class AttorneyData:
-    national_code: str
-    first_name: str
-    last_name: str
-    mobile: str
+    """The power of attorney as typed from the document; its fields are PowerOfAttorney's."""
+
+    attorney_national_code: str
+    attorney_first_name: str
+    attorney_last_name: str
+    attorney_mobile: str
     notary_office_number: str
     notary_city: str
     document_number: str
@@ -262,23 +264,11 @@ def _power_of_attorney(insured: InsuredPerson, identity: IdentityData, attorney:
         raise DomainError(POA_DATED_IN_FUTURE)
     check_power_of_attorney(expires_on=attorney.expires_on, covers_credentials=attorney.covers_credentials,
                             today=today)
-    if attorney.national_code == insured.national_code:
+    if attorney.attorney_national_code == insured.national_code:
         raise DomainError(ATTORNEY_IS_INSURED)
-    if identity.national_code != attorney.national_code:
+    if identity.national_code != attorney.attorney_national_code:
         raise DomainError(IDENTITY_NOT_ATTORNEY)
-    return PowerOfAttorney.objects.create(
-        insured=insured,
-        attorney_national_code=attorney.national_code,
-        attorney_first_name=attorney.first_name,
-        attorney_last_name=attorney.last_name,
-        attorney_mobile=attorney.mobile,
-        notary_office_number=attorney.notary_office_number,
-        notary_city=attorney.notary_city,
-        document_number=attorney.document_number,
-        document_date=attorney.document_date,
-        expires_on=attorney.expires_on,
-        covers_credentials=attorney.covers_credentials,
-    )
+    return PowerOfAttorney.objects.create(insured=insured, **asdict(attorney))
 
 
 # The moves -----------------------------------------------------------------------------------------------------

@@ -78,18 +78,7 @@ class RequestForm(IdentityFields):
         data = self.cleaned_data
         if data["applicant"] != Applicant.ATTORNEY:
             return None
-        return AttorneyData(
-            national_code=data["attorney_national_code"],
-            first_name=data["attorney_first_name"],
-            last_name=data["attorney_last_name"],
-            mobile=data["attorney_mobile"],
-            notary_office_number=data["notary_office_number"],
-            notary_city=data["notary_city"],
-            document_number=data["document_number"],
-            document_date=data["document_date"],
-            expires_on=data["expires_on"],
-            covers_credentials=data["covers_credentials"],
-        )
+        return AttorneyData(**{name: data[name] for name in (*ATTORNEY_FIELDS, "covers_credentials")})
 
 
 class DeliveryForm(IdentityFields):

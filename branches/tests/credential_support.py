@@ -55,7 +55,8 @@ def in_person(insured: InsuredPerson) -> IdentityData:
 def attorney(*, expires_on: date | None = None, covers_credentials: bool = True) -> AttorneyData:
     today = timezone.localdate()
     return AttorneyData(
-        national_code=ATTORNEY_CODE, first_name="رضا", last_name="محمدی", mobile="09351112233",
+        attorney_national_code=ATTORNEY_CODE, attorney_first_name="رضا", attorney_last_name="محمدی",
+        attorney_mobile="09351112233",
         notary_office_number="118", notary_city="تهران", document_number="1405-8821",
         document_date=today - timedelta(days=30), expires_on=expires_on or today + timedelta(days=365),
         covers_credentials=covers_credentials,
