@@ -8,7 +8,8 @@ import time_machine
 from django.apps import apps
 from django.test import Client
 
-from insured.models import Contract, Slip
+from insured import services
+from insured.models import Contract, DebtSlip, Slip
 from insured.slips import slip_issue
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from payments.gateways import http
@@ -105,3 +106,14 @@ def other_slip(slip, staff_a, branch_a, outsider) -> Slip:
 def payer() -> Client:
     """The payer's browser at the bank: a client of its own, with no session of ours."""
     return Client()
+
+
+@pytest.fixture
+def debt_slip(staff_a, branch_a, azar_1405) -> DebtSlip:
+    """A debt slip of 1404's statement for another person of branch 2104 (nobody signs in as them)."""
+    from insured.tests.test_yearend import debt
+
+    contract = debt(Actor.for_user(staff_a), branch_a, 21)
+    statement = services.statement_compute(actor=Actor.for_user(staff_a), contract=contract, year=1404)
+    services.statement_issue(actor=Actor.for_user(staff_a), statement=statement)
+    return services.debt_slip_issue(actor=Actor.for_user(staff_a), statement=statement)

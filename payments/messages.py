@@ -1,4 +1,13 @@
-"""What a payer is told, in Persian, for each way a payment can end."""
+"""What a payer is told, in Persian: why a payment ended as it did (an attempt's `failure_reason` is one of the
+texts below), and, in `PAYER_NOTICES`, what every state of an attempt means for them: the one table behind every
+page that tells a payer about a payment (the result page, the slip pages, the pay-without-login page, a receipt
+that cannot be given)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from payments.models import State
 
 SLIP_NOT_PAYABLE = "این برگ قابل پرداخت نیست: یا پرداخت شده، یا مهلتش گذشته، یا با برگ تازه‌تری باطل شده است."
 BANK_UNAVAILABLE = "ارتباط با بانک برقرار نشد. چند دقیقه دیگر دوباره تلاش کنید؛ از حساب شما چیزی کم نشده است."
@@ -37,8 +46,112 @@ REVIEW = (
     "نتیجه این پرداخت را بانک در مهلت خود اعلام نکرد و پرونده آن برای بررسی کارشناس ثبت شد. لطفاً دوباره "
     "پرداخت نکنید؛ اگر مبلغی کم شده و برگ پرداخت‌شده ثبت نشود، به کارت برمی‌گردد."
 )
+PAY_AGAIN_REFUSED = (
+    "پرداخت دیگری برای این برگ هنوز نزد بانک روشن نشده است؛ لطفاً دوباره پرداخت نکنید. تا نتیجه آن پرداخت روشن "
+    "نشود، پرداخت تازه‌ای برای این برگ آغاز نمی‌شود."
+)
 MONEY_RETURNED = "پرداخت پذیرفته نشد و مبلغ آن به کارت شما برگردانده می‌شود."
 OFFICE_NOT_ACTIVE = (
     "پرداخت در این کارگزاری ممکن نیست: وضعیت مجوز کارگزاری «{status}» است. برای پرداخت، بیمه‌شده می‌تواند "
     "خودش برگ را در سامانه بپردازد یا به شعبه مراجعه کند."
 )
+
+
+@dataclass(frozen=True)
+class PayerNotice:
+    """What one state of an attempt means for its payer: a title, what happened to the payment and the money, and
+    what to do next. `tone` is the alert's class (its colour); `shows_reason` adds the attempt's own
+    `failure_reason` (why it ended so); `quotes_reference` shows the number to quote to the branch."""
+
+    title: str
+    text: str
+    next_step: str
+    tone: str
+    shows_reason: bool = False
+    quotes_reference: bool = False
+
+
+_AT_THE_BANK = PayerNotice(
+    title="پرداخت در صفحه بانک نیمه‌تمام است",
+    text="پرداختی برای این برگ در صفحه بانک آغاز شده و هنوز تمام نشده است. لطفاً دوباره پرداخت نکنید.",
+    next_step=("اگر صفحه بانک هنوز باز است، پرداخت را همان‌جا تمام یا لغو کنید. اگر آن را بسته‌اید، پس از پایان مهلت "
+               "صفحه بانک، این برگ دوباره قابل پرداخت می‌شود."),
+    tone="alert-warning",
+)
+_CONFIRMING = PayerNotice(
+    title="در حال تأیید پرداخت با بانک",
+    text="پرداختی برای این برگ در حال تأیید با بانک است. لطفاً دوباره پرداخت نکنید.",
+    next_step=("نتیجه معمولاً در چند دقیقه روشن می‌شود و همین صفحه آن را نشان می‌دهد. اگر مبلغی از کارت شما کم شده و "
+               "پرداخت تأیید نشود، بانک آن را خودکار به کارت برمی‌گرداند."),
+    tone="alert-warning",
+)
+_REVIEW_NEXT = ("لطفاً دوباره پرداخت نکنید. کارشناس سازمان پرونده را بررسی می‌کند؛ برای پیگیری، شماره پیگیری زیر را به "
+                "شعبه تأمین اجتماعی خود اعلام کنید.")
+
+# (state, whether the PSP is known to have kept the payer's money) -> what the payer is told. The second part
+# matters only for a manual review: a failed reverse (the money was verified and the PSP kept it) reads
+# differently from a verify that was never answered (the money may or may not have been taken). Everywhere
+# else it is None: the state alone says it.
+PAYER_NOTICES: dict[tuple[str, bool | None], PayerNotice] = {
+    (State.CREATED, None): _AT_THE_BANK,
+    (State.REDIRECTED, None): _AT_THE_BANK,
+    (State.CHECKING, None): _CONFIRMING,
+    (State.VERIFYING, None): _CONFIRMING,
+    (State.VERIFY_UNKNOWN, None): _CONFIRMING,
+    (State.REVERSE_PENDING, None): PayerNotice(
+        title="مبلغ در حال برگشت به کارت است",
+        text="این پرداخت پذیرفته نشد و مبلغ آن در حال برگشت به کارت شماست. لطفاً تا پایان آن دوباره پرداخت نکنید.",
+        next_step=("برگشت مبلغ معمولاً در چند دقیقه انجام می‌شود؛ پس از آن، اگر برگ هنوز قابل پرداخت باشد، می‌توانید "
+                   "دوباره بپردازید."),
+        tone="alert-warning", shows_reason=True,
+    ),
+    (State.SUCCEEDED, None): PayerNotice(
+        title="پرداخت با موفقیت انجام شد",
+        text="بانک پرداخت را تأیید کرد و برای این برگ ثبت شد.",
+        next_step="رسید پرداخت را نگه دارید.",
+        tone="alert-success",
+    ),
+    (State.FAILED, None): PayerNotice(
+        title="پرداخت انجام نشد",
+        text="این پرداخت انجام نشد و برگ هنوز پرداخت‌نشده است.",
+        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
+        tone="alert-danger", shows_reason=True,
+    ),
+    (State.EXPIRED, None): PayerNotice(
+        title="پرداخت انجام نشد",
+        text="این پرداخت در مهلت بانک تأیید نشد و برگ هنوز پرداخت‌نشده است.",
+        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
+        tone="alert-danger", shows_reason=True,
+    ),
+    (State.REJECTED, None): PayerNotice(
+        title="پرداخت انجام نشد",
+        text="این پرداخت پذیرفته نشد و تأیید نشد؛ اگر مبلغی از کارت شما کم شده باشد، بانک آن را برمی‌گرداند.",
+        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
+        tone="alert-danger", shows_reason=True,
+    ),
+    (State.REVERSED, None): PayerNotice(
+        title="پرداخت پذیرفته نشد و مبلغ برگشت داده شد",
+        text="این پرداخت پذیرفته نشد و مبلغ آن به کارت شما برگشت داده شد.",
+        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
+        tone="alert-danger", shows_reason=True,
+    ),
+    (State.MANUAL_REVIEW, True): PayerNotice(
+        title="پرداخت برای بررسی کارشناس ثبت شد",
+        text=("بانک مبلغ این پرداخت را از کارت شما برداشته و نگه داشته است، اما پرداخت برای این برگ پذیرفته نشد و "
+              "برگرداندن خودکار آن هم انجام نشد. پرونده برای بررسی کارشناس ثبت شد تا مبلغ به شما بازگردانده شود."),
+        next_step=_REVIEW_NEXT,
+        tone="alert-warning", quotes_reference=True,
+    ),
+    (State.MANUAL_REVIEW, False): PayerNotice(
+        title="پرداخت برای بررسی کارشناس ثبت شد",
+        text=("بانک نتیجه این پرداخت را در مهلت خود اعلام نکرد و پرونده آن برای بررسی کارشناس ثبت شد. ممکن است "
+              "مبلغ از کارت شما برداشته شده باشد."),
+        next_step=_REVIEW_NEXT,
+        tone="alert-warning", quotes_reference=True,
+    ),
+}
+
+
+def payer_notice(state: str, *, money_kept: bool = False) -> PayerNotice:
+    """The table's entry for `state` and, where it matters, whether the PSP kept the money."""
+    return PAYER_NOTICES.get((state, money_kept)) or PAYER_NOTICES[(state, None)]

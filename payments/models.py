@@ -31,6 +31,14 @@ FINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.EXPIRED, State.RE
                           State.MANUAL_REVIEW})
 # An attempt in one of these may already hold the payer's money at the PSP: only one per slip at a time.
 CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
+# Not finished: the payer is at the PSP's card page, or the PSP may hold their money and we do not know yet what
+# becomes of it. One per slip or debt slip at a time (a constraint), so a card is never debited a second time for
+# a slip while the first debit is unresolved.
+UNRESOLVED_STATES = [State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
+                     State.REVERSE_PENDING]
+# While an attempt is in one of these, its slip is not offered for payment again: the unresolved ones, and a manual
+# review (the PSP may have kept the money; an expert settles it, and the payer is told not to pay again).
+HOLDING_STATES = [*UNRESOLVED_STATES, State.MANUAL_REVIEW]
 
 
 class PaymentAttempt(models.Model):
@@ -79,6 +87,10 @@ class PaymentAttempt(models.Model):
                                     name="one_claiming_attempt_per_slip"),
             models.UniqueConstraint(fields=["debt_slip"], condition=Q(state__in=CLAIMING_STATES),
                                     name="one_claiming_attempt_per_debt_slip"),
+            models.UniqueConstraint(fields=["slip"], condition=Q(state__in=UNRESOLVED_STATES),
+                                    name="one_unresolved_attempt_per_slip"),
+            models.UniqueConstraint(fields=["debt_slip"], condition=Q(state__in=UNRESOLVED_STATES),
+                                    name="one_unresolved_attempt_per_debt_slip"),
         ]
 
     def __str__(self) -> str:

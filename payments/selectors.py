@@ -13,9 +13,10 @@ from django.db.models.functions import Cast, TruncDate
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from insured.models import InsuredPerson, Slip
+from insured.models import DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
 from payments.gateways.registry import psp_labels
-from payments.models import PaymentAttempt, PaymentEvent, State
+from payments.messages import PayerNotice, payer_notice
+from payments.models import HOLDING_STATES, PaymentAttempt, PaymentEvent, State
 from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, AuditEvent, User
@@ -184,3 +185,29 @@ def _why(attempt: PaymentAttempt) -> str:
     if attempt.state == State.REJECTED:
         return "رد شد (ناهمخوانی با بانک): بانک وجه را خودش برمی‌گرداند؛ علت را بررسی کنید"
     return "قابل ثبت نبود (برگ دیگر پرداختنی نبود): وجه به کارت برگشت داده می‌شود"
+
+
+# What a payer is told about an attempt, and the attempt that keeps a slip from being paid again -------------
+
+
+def payment_holding(payable: Slip | DebtSlip) -> PaymentAttempt | None:
+    """The attempt that keeps this slip or debt slip from being paid again, if any: one the PSP has not finished,
+    or one whose money an expert must settle (payments.models.HOLDING_STATES). None once it is paid: then the
+    pages say so, and the payment's own result page tells its payer about their money."""
+    if payable.status in (SlipStatus.PAID, DebtSlipStatus.PAID):
+        return None
+    paying = Q(slip=payable) if isinstance(payable, Slip) else Q(debt_slip=payable)
+    return PaymentAttempt.objects.filter(paying, state__in=HOLDING_STATES).order_by("-created_at", "-id").first()
+
+
+def payment_money_kept(attempt: PaymentAttempt) -> bool:
+    """Whether the PSP is known to hold money of this attempt that we did not credit: an attempt reaches
+    REVERSE_PENDING only after the PSP verified its money, so a manual review after that is a reverse that failed
+    (one straight from an unanswered verify may or may not hold money)."""
+    return attempt.state == State.MANUAL_REVIEW and PaymentEvent.objects.filter(
+        attempt=attempt, kind=PaymentEvent.Kind.TRANSITION, name__endswith=f"->{State.REVERSE_PENDING}").exists()
+
+
+def payment_notice(attempt: PaymentAttempt) -> PayerNotice:
+    """What the payer is told about this attempt (payments.messages.PAYER_NOTICES)."""
+    return payer_notice(attempt.state, money_kept=payment_money_kept(attempt))

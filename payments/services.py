@@ -42,7 +42,7 @@ from payments.gateways.base import (
     VerifyOutcome,
     VerifyResult,
 )
-from payments.models import PaymentAttempt, PaymentEvent, State
+from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
 from payments.routing import gateway_record_failure, gateway_record_success, payment_route
 from samt import sms_texts
 from samt.actors import Actor
@@ -66,6 +66,9 @@ SYSTEM = Actor.system("payments")
 BRANCH_COUNTER_ROLES = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
 # Our clock and the PSP's may differ a little: give the payer's last second at the bank the benefit.
 CLOCK_GRACE = timedelta(minutes=2)
+# A token request is answered (or times out) within seconds; an attempt still CREATED this long after was left by
+# a server that stopped mid-request. Its browser never got a token, so the reconciler fails it.
+TOKEN_ABANDONED_AFTER = timedelta(minutes=2)
 logger = logging.getLogger("samt.payments")
 
 
@@ -204,11 +207,23 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
         if debt_slip.status != DebtSlipStatus.ISSUED:
             raise DomainError(text.SLIP_NOT_PAYABLE)
         locked, amount, target = debt_slip, debt_slip.amount, {"debt_slip": debt_slip}
-    attempt = PaymentAttempt.objects.create(
-        order_id=new_order_id(), psp=gateway.name,
-        terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
-        branch_id=actor.branch_id if actor.role in BRANCH_COUNTER_ROLES else None, **target,
-    )
+    # A second tab, a payer who came back while the bank still has the first debit, a broker and the insured at
+    # once: no second debit while one is unresolved (or kept by the PSP for an expert). The contract's lock
+    # serialises the starters; the one_unresolved_attempt constraints hold it even without the lock.
+    holding = PaymentAttempt.objects.filter(state__in=HOLDING_STATES, **target)
+    if holding.exists():
+        raise DomainError(text.PAY_AGAIN_REFUSED)
+    try:
+        with transaction.atomic():
+            attempt = PaymentAttempt.objects.create(
+                order_id=new_order_id(), psp=gateway.name,
+                terminal_id=gateway.terminal_id, amount_rial=amount, started_by=actor.user, office_id=actor.office_id,
+                branch_id=actor.branch_id if actor.role in BRANCH_COUNTER_ROLES else None, **target,
+            )
+    except IntegrityError:
+        if holding.exists():
+            raise DomainError(text.PAY_AGAIN_REFUSED) from None
+        raise
     audit_record(actor=actor, action="payment.started", subject=attempt,
                  after={"order_id": attempt.order_id, "amount": amount, "payable": str(locked)})
     return attempt
@@ -222,6 +237,10 @@ def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> Pa
     now = now or timezone.now()
     attempt.refresh_from_db()
     try:
+        if attempt.state == State.CREATED and now > attempt.created_at + TOKEN_ABANDONED_AFTER:
+            # Its server stopped between writing it and handing the browser a token: nobody can have paid it, and
+            # it must not keep the slip from being paid.
+            attempt = _move(attempt, State.FAILED, failure_reason=text.BANK_UNAVAILABLE)
         if attempt.state in (State.REDIRECTED, State.CHECKING):
             attempt = _check(attempt, gateway, now)
         if attempt.state in (State.VERIFYING, State.VERIFY_UNKNOWN):
@@ -528,7 +547,6 @@ def _alert(attempt: PaymentAttempt, action: str, details: dict[str, Any]) -> Non
 
 # The reconciler ---------------------------------------------------------------------------------------------
 
-UNFINISHED = [State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN, State.REVERSE_PENDING]
 # A PSP that deposits only on request is asked again for this long after the payment; after that the daily
 # report (the money verified at the bank) and the audit trail leave it to a person.
 SETTLE_RETRIES_FOR = timedelta(days=1)
@@ -540,7 +558,7 @@ def payment_reconcile_by_psp(*, older_than: timedelta = timedelta(seconds=30), n
     its own PSP; what became of them, by "psp/terminal"."""
     now = now or timezone.now()
     unsettled = Q(state=State.SUCCEEDED, settled_at=None, paid_at__gte=now - SETTLE_RETRIES_FOR)
-    quiet = PaymentAttempt.objects.filter(Q(state__in=UNFINISHED) | unsettled, updated_at__lte=now - older_than)
+    quiet = PaymentAttempt.objects.filter(Q(state__in=UNRESOLVED_STATES) | unsettled, updated_at__lte=now - older_than)
     outcome: dict[str, dict[str, int]] = {}
     for pk, psp, terminal_id in list(quiet.order_by("created_at", "id").values_list("pk", "psp", "terminal_id")):
         counts = outcome.setdefault(f"{psp}/{terminal_id}", {})

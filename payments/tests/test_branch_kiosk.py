@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from insured import services
 from insured.models import DebtSlipStatus, SlipStatus
 from payments.models import PaymentAttempt, State
 from payments.tests.simulator_client import pay
-from samt.actors import Actor
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +64,3 @@ def test_a_debt_slip_is_paid_at_the_kiosk(staff_a, client_for, portal_gateway, d
     attempt.refresh_from_db()
     assert (attempt.state, debt_slip.status) == (State.SUCCEEDED, DebtSlipStatus.PAID)
 
-
-@pytest.fixture
-def debt_slip(staff_a, branch_a, azar_1405):
-    from insured.tests.test_yearend import debt
-
-    contract = debt(Actor.for_user(staff_a), branch_a, 21)
-    statement = services.statement_compute(actor=Actor.for_user(staff_a), contract=contract, year=1404)
-    services.statement_issue(actor=Actor.for_user(staff_a), statement=statement)
-    return services.debt_slip_issue(actor=Actor.for_user(staff_a), statement=statement)

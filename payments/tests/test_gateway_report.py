@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from conftest import make_user
 from payments import messages as text
+from payments.conftest import one_month_slip
 from payments.models import PaymentAttempt, State
 from payments.selectors import attempts_visible_to
 from payments.simulator import fixtures
@@ -24,7 +25,7 @@ URL = reverse("payments:gateway_report")
 
 
 @pytest.fixture
-def a_day_of_payments(settings, transport, slip, other_slip, insured_user, outsider, payer):
+def a_day_of_payments(settings, transport, slip, other_slip, insured_user, outsider, payer, staff_a, branch_a):
     """SEP's token service goes down: one payment fails over to Mellat and is paid there; another payer at Mellat
     is refused by their issuer; one SEP payment from before the outage is left open."""
     settings.SAMT_PAYMENT_GATEWAYS = gateways_setting("sep", "mellat")
@@ -32,7 +33,8 @@ def a_day_of_payments(settings, transport, slip, other_slip, insured_user, outsi
     change_settings(Client(), fixtures.TERMINAL_ID, token_unavailable=True)
     paid = start(slip, insured_user)
     come_back(payer, paid, pay(payer, paid.token))
-    refused = start(other_slip, outsider)
+    third = make_user("third")
+    refused = start(one_month_slip(staff_a, branch_a, third, serial=7654322), third)
     browser = Client()
     browser.post("/psp/pgwchannel/startpay.mellat", {"RefId": refused.token}, HTTP_REFERER="http://testserver/")
     submit_card(browser, refused.token, INSUFFICIENT)

@@ -91,8 +91,9 @@ def test_an_anonymous_walk_of_order_numbers_reads_nothing_personal(paid, setting
     assert PaymentEvent.objects.count() == events_before  # the GETs wrote nothing and drove nothing
 
 
-def test_order_numbers_do_not_lead_from_one_payment_to_the_next(slip, insured_user, portal_gateway):
-    first, second = start(slip, insured_user), start(slip, insured_user)
+def test_order_numbers_do_not_lead_from_one_payment_to_the_next(slip, other_slip, insured_user, outsider,
+                                                                portal_gateway):
+    first, second = start(slip, insured_user), start(other_slip, outsider)
     assert len(first.order_id) == len(second.order_id) == 18
     assert first.order_id.isdigit() and int(first.order_id) < 2**63
     assert abs(int(second.order_id) - int(first.order_id)) > 1000

@@ -57,6 +57,7 @@ from payments.tests.simulator_client import (
     post,
     submit_card,
 )
+from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.tests.concurrency import at_once
 
@@ -288,16 +289,16 @@ def test_7_an_amount_that_differs_from_the_frozen_one_is_not_credited(slip, insu
 
 
 @pytest.mark.django_db
-def test_8_two_tabs_pay_the_same_slip_and_one_is_credited(slip, insured_user, psp):
-    first, second = start(slip, insured_user), start(slip, insured_user)
-    fields_1, fields_2 = pay(Client(), first.token, APPROVE), pay(Client(), second.token, APPROVE_2)
-    come_back(Client(), first, fields_1)
-    tab_2 = Client()
-    come_back(tab_2, second, fields_2)
+def test_8_a_second_tab_is_refused_while_the_first_is_at_the_bank_and_the_first_is_credited(slip, insured_user,
+                                                                                            psp, transport):
+    first = start(slip, insured_user)
+    with pytest.raises(DomainError) as refused:
+        start(slip, insured_user)
+    assert refused.value.message == text.PAY_AGAIN_REFUSED
+    assert transport.paths().count("onlinepg") + transport.soap_operations().count("bpPayRequest") == 1
+    come_back(Client(), first, pay(Client(), first.token, APPROVE))
     paid(slip, first)
-    assert (reload(second).state, reload(second).failure_reason) == (State.REJECTED, text.PAID_ELSEWHERE)
-    assert psp_verifications(second) == 0
-    assert "این برگ با پرداخت دیگری پرداخت شده است" in result_text(tab_2, second)
+    assert list(PaymentAttempt.objects.filter(slip=slip)) == [reload(first)]
 
 
 # 9: the payer does not pay ---------------------------------------------------------------------------------------
