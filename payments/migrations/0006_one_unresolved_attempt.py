@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0004_kiosk_branch'),
+        ('payments', '0005_audit_events_carry_the_persons_place'),
     ]
 
     operations = [
