@@ -29,28 +29,30 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-def visible_branches(user: User) -> QuerySet[Branch]:
+Place = TypeVar("Place", Branch, BrokerOffice)
+
+
+def _visible(user: User, places: type[Place], own_roles: frozenset[str], own: str) -> QuerySet[Place]:
+    """One rule for branches and offices: a member of one sees their own (its id in the membership's `own`
+    field), HQ the ones of their province, or all of them when the membership names no province."""
     membership = user.membership_or_none if user.is_authenticated else None
     if membership is None:
-        return Branch.objects.none()
-    if membership.role in BRANCH_ROLES and membership.branch_id is not None:
-        return Branch.objects.filter(pk=membership.branch_id)
+        return places.objects.none()
+    own_id = getattr(membership, own)
+    if membership.role in own_roles and own_id is not None:
+        return places.objects.filter(pk=own_id)
     if membership.role in HQ_ROLES:
-        branches = Branch.objects.all()
-        return branches.filter(province=membership.province_id) if membership.province_id else branches
-    return Branch.objects.none()
+        every = places.objects.all()
+        return every.filter(province=membership.province_id) if membership.province_id else every
+    return places.objects.none()
+
+
+def visible_branches(user: User) -> QuerySet[Branch]:
+    return _visible(user, Branch, BRANCH_ROLES, "branch_id")
 
 
 def visible_offices(user: User) -> QuerySet[BrokerOffice]:
-    membership = user.membership_or_none if user.is_authenticated else None
-    if membership is None:
-        return BrokerOffice.objects.none()
-    if membership.role in OFFICE_ROLES and membership.office_id is not None:
-        return BrokerOffice.objects.filter(pk=membership.office_id)
-    if membership.role in HQ_ROLES:
-        offices = BrokerOffice.objects.all()
-        return offices.filter(province=membership.province_id) if membership.province_id else offices
-    return BrokerOffice.objects.none()
+    return _visible(user, BrokerOffice, OFFICE_ROLES, "office_id")
 
 
 def scoped(

@@ -33,6 +33,14 @@ def test_an_operator_sees_only_their_office_and_no_branch(broker_operator, offic
     assert not visible_branches(broker_operator).exists()
 
 
+def test_hq_sees_the_offices_of_its_province_and_staff_see_none(hq_user, staff_a, office, other_province):
+    far_office = BrokerOffice.objects.create(code="9002", name="کارگزاری اصفهان", province=other_province)
+    national = make_user("national", role=Role.HQ)
+    assert list(visible_offices(hq_user)) == [office]
+    assert set(visible_offices(national)) == {office, far_office}
+    assert not visible_offices(staff_a).exists()
+
+
 def test_insured_and_outsiders_see_nothing(insured_user, branch_a, office):
     assert not visible_branches(insured_user).exists()
     assert not visible_offices(insured_user).exists()
