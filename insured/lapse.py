@@ -56,13 +56,19 @@ def _check_branch(actor: Actor, contract: Contract) -> None:
         raise DomainError(NOT_YOUR_BRANCH)
 
 
-@transaction.atomic
-def extension_request(*, actor: Actor, contract: Contract, reason: str, now: datetime | None = None) -> LapseExtension:
-    """Staff prepare the one-time extension for a contract lapsed under three months and not under four."""
+def _locked_by_staff(actor: Actor, contract: Contract) -> Contract:
+    """The contract, locked, for the technical staff or the head of its own branch, who prepare lapse and return."""
     if actor.role not in (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD):
         raise DomainError(ONLY_STAFF_PREPARE)
     locked = Contract.objects.select_for_update().select_related("insured").get(pk=contract.pk)
     _check_branch(actor, locked)
+    return locked
+
+
+@transaction.atomic
+def extension_request(*, actor: Actor, contract: Contract, reason: str, now: datetime | None = None) -> LapseExtension:
+    """Staff prepare the one-time extension for a contract lapsed under three months and not under four."""
+    locked = _locked_by_staff(actor, contract)
     if not reason.strip():
         raise DomainError(REASON_REQUIRED)
     if locked.status != ContractStatus.ACTIVE:
@@ -98,6 +104,13 @@ def _decide(actor: Actor, extension: LapseExtension) -> tuple[LapseExtension, Co
     return locked, contract
 
 
+def _record_decision(actor: Actor, locked: LapseExtension, status: ExtensionStatus, note: str,
+                     now: datetime | None) -> None:
+    locked.status, locked.decided_by, locked.decided_at = status, actor.user, now or timezone.now()
+    locked.decision_note = note.strip()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
 @transaction.atomic
 def extension_approve(*, actor: Actor, extension: LapseExtension, note: str = "",
                       now: datetime | None = None) -> LapseExtension:
@@ -105,9 +118,7 @@ def extension_approve(*, actor: Actor, extension: LapseExtension, note: str = ""
     locked, contract = _decide(actor, extension)
     if contract.lapse_extension_used:
         raise DomainError(EXTENSION_USED)
-    locked.status, locked.decided_by, locked.decided_at = ExtensionStatus.APPROVED, actor.user, now or timezone.now()
-    locked.decision_note = note.strip()
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _record_decision(actor, locked, ExtensionStatus.APPROVED, note, now)
     contract.lapse_extension_used = True
     contract.save(update_fields=["lapse_extension_used"])
     audit_record(actor=actor, action="contract.extension_approved", subject=contract,
@@ -127,9 +138,7 @@ def extension_reject(*, actor: Actor, extension: LapseExtension, reason: str,
     locked, contract = _decide(actor, extension)
     if not reason.strip():
         raise DomainError(REASON_REQUIRED)
-    locked.status, locked.decided_by, locked.decided_at = ExtensionStatus.REJECTED, actor.user, now or timezone.now()
-    locked.decision_note = reason.strip()
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _record_decision(actor, locked, ExtensionStatus.REJECTED, reason, now)
     audit_record(actor=actor, action="contract.extension_rejected", subject=contract,
                  after={"reason": locked.decision_note})
     return locked
@@ -138,10 +147,7 @@ def extension_reject(*, actor: Actor, extension: LapseExtension, reason: str,
 @transaction.atomic
 def contract_renew(*, actor: Actor, contract: Contract, data: ContractData, now: datetime | None = None) -> Contract:
     """A new contract for a person whose contract has lapsed, at their branch; the old one is kept as lapsed."""
-    if actor.role not in (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD):
-        raise DomainError(ONLY_STAFF_PREPARE)
-    old = Contract.objects.select_for_update().select_related("insured").get(pk=contract.pk)
-    _check_branch(actor, old)
+    old = _locked_by_staff(actor, contract)
     current = JalaliMonth.current(now)
     last = ledger.last_paid_month(old)
     if old.status == ContractStatus.ACTIVE:
