@@ -79,7 +79,7 @@ def test_when_esfand_is_paid_the_first_unpaid_month_stays_a_choice_and_the_refus
         assert "حق بیمه همه ماه‌ها تا اسفند ۱۴۰۵ پرداخت شده است" in offer.blocked_by
 
 
-def _quote_page_queries(contract: Contract, username: str, client_for, when: datetime) -> tuple[int, int]:
+def _quote_page_queries(contract: Contract, username: str, client_for, when: datetime) -> tuple[int, int, int]:
     with time_machine.travel(when, tick=False):
         contract.insured.user = make_user(username)
         contract.insured.save(update_fields=["user"])
@@ -89,19 +89,21 @@ def _quote_page_queries(contract: Contract, username: str, client_for, when: dat
     assert response.status_code == 200
     # The page's own reads; the session and login plumbing around every page is not the quote's to pin.
     ledger_reads = [query["sql"] for query in queries.captured_queries if '"insured_' in query["sql"]]
-    return len(ledger_reads), len(response.context["quote"].months)
+    return len(ledger_reads), len(queries.captured_queries), len(response.context["quote"].months)
 
 
 def test_the_online_quote_page_reads_the_database_a_fixed_number_of_times(staff_a, branch_a, client_for):
     twelve = make_contract(staff_a, branch_a, serial=1111111, treatment=True)
     two = make_contract(staff_a, branch_a, serial=2222222, treatment=True)
     pay_months(two, M(1405, 1), M(1405, 10))
-    many, months_many = _quote_page_queries(twelve, "0499370899", client_for, FARVARDIN_1405_DAY)
-    few, months_few = _quote_page_queries(two, "0012345679", client_for, ESFAND_1405_DAY)
+    many, all_many, months_many = _quote_page_queries(twelve, "0499370899", client_for, FARVARDIN_1405_DAY)
+    few, all_few, months_few = _quote_page_queries(two, "0012345679", client_for, ESFAND_1405_DAY)
     assert (months_many, months_few) == (12, 2)
     # The person and the contract, the standing (the last paid month) and the dependants, whatever the number of
     # months; the per-capita, wage and rate tables come from this process's cache (insured.ledger.rate_tables).
     assert many == few == 4
+    # Nor does any other read (the session and login plumbing included) grow with the months.
+    assert all_many == all_few
 
 
 def test_a_debtor_is_shown_the_debt_slip_to_pay_here_as_the_way_out(staff_actor, branch_a, client_for, insured_user):
