@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from brokers.forms import RialsField
 from hq.models import ChangeKind
-from insured import rules
+from insured import ledger, rules
 from insured.models import RateCode
 from samt.formfields import JalaliDateField, JalaliMonthFormField
 from samt.models import Branch, BrokerOffice, OfficeStatus, Province
@@ -84,8 +84,19 @@ class PerCapitaForm(ChangeForm):
     kind = ChangeKind.PER_CAPITA
     year = YearField(label="سال")
     per_capita_monthly = RialsField(label="سرانه درمان ماهانه هر نفر (ریال)")
+    effective_from = JalaliDateField(
+        label="اجرا از تاریخ", help_text="اصلاح رقمی که در اجراست از امروز یا پس از آن اجرا می‌شود؛ تفاوت ماه‌های "
+                                         "پرداخت‌شده در گردش حساب سال گرفته می‌شود.")
     source = _source_field()
     reason = _reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["effective_from"].initial = ledger.tehran_today()
+
+    def values(self) -> dict[str, Any]:
+        data = super().values()
+        return {**data, "effective_from": data["effective_from"].isoformat()}
 
 
 class SchemeRateForm(ChangeForm):

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from brokers.models import FaultCase, FeeTariff, tehran_today
 from hq.models import ChangeKind, ReferenceChange
+from insured import ledger
 from insured.models import AccountStatement, RateCode, SchemeRate, StatementStatus, TreatmentFee, WageTable
 from samt.access import visible_branches, visible_offices
 from samt.jalali import JalaliMonth
@@ -33,8 +34,9 @@ def figures_in_force(month: JalaliMonth) -> FiguresInForce:
     if wage is not None and wage.effective_from.year != month.year:
         wage = None
     rates = [(label, _rate_row(code, month)) for code, label in RateCode.choices]
-    return FiguresInForce(month=month, wage=wage, per_capita=TreatmentFee.objects.filter(year=month.year).first(),
-                          rates=rates)
+    # The per-capita row in force on the month's first day, or today once the month has begun.
+    per_capita = ledger.per_capita_row(month.year, max(month.first_day, ledger.tehran_today()))
+    return FiguresInForce(month=month, wage=wage, per_capita=per_capita, rates=rates)
 
 
 def _rate_row(code: str, month: JalaliMonth) -> SchemeRate | None:
@@ -110,7 +112,7 @@ _FIELDS: dict[str, list[tuple[str, str, Callable[[Any], str]]]] = {
     ChangeKind.WAGE: [("effective_from", "اجرا از ماه", jmonth), ("min_daily", "حداقل دستمزد روزانه (ریال)", rials),
                       ("ceiling_daily", "سقف دستمزد روزانه (ریال)", rials), ("source", "مأخذ", fa_digits)],
     ChangeKind.PER_CAPITA: [("year", "سال", fa_digits), ("per_capita_monthly", "سرانه ماهانه هر نفر (ریال)", rials),
-                            ("source", "مأخذ", fa_digits)],
+                            ("effective_from", "اجرا از", _fa_date), ("source", "مأخذ", fa_digits)],
     ChangeKind.SCHEME_RATE: [("rate_code", "کد نرخ", lambda code: RateCode(code).label),
                              ("effective_from", "اجرا از ماه", jmonth), ("rate_bp", "نرخ", percent_bp)],
     ChangeKind.FEE_TARIFF: [("year", "سال", fa_digits), ("amount", "کارمزد هر برگ (ریال)", rials),
@@ -138,6 +140,6 @@ class Tables:
 
 def tables() -> Tables:
     return Tables(wages=WageTable.objects.order_by("-effective_from")[:12],
-                  per_capita=TreatmentFee.objects.order_by("-year")[:6],
+                  per_capita=TreatmentFee.objects.order_by("-year", "-effective_from", "-id")[:8],
                   rates=SchemeRate.objects.order_by("rate_code", "-effective_from"),
                   tariffs=FeeTariff.objects.order_by("-effective_from")[:6])

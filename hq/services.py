@@ -101,8 +101,8 @@ def _apply(actor: Actor, change: ReferenceChange) -> None:
                               min_daily=v["min_daily"], ceiling_daily=v["ceiling_daily"], source=v["source"],
                               reason=reason)
     elif change.kind == ChangeKind.PER_CAPITA:
-        rates.per_capita_record(actor=actor, year=v["year"], per_capita_monthly=v["per_capita_monthly"],
-                                source=v["source"], reason=reason)
+        rates.per_capita_record(actor=actor, year=v["year"], effective_from=date.fromisoformat(v["effective_from"]),
+                                per_capita_monthly=v["per_capita_monthly"], source=v["source"], reason=reason)
     elif change.kind == ChangeKind.SCHEME_RATE:
         rates.scheme_rate_record(actor=actor, rate_code=v["rate_code"],
                                  effective_from=JalaliMonth.from_int(v["effective_from"]), rate_bp=v["rate_bp"],

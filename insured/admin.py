@@ -17,7 +17,7 @@ class WageTableAdmin(ReadOnlyAdmin):
 
 @admin.register(TreatmentFee)
 class TreatmentFeeAdmin(ReadOnlyAdmin):
-    list_display = ["year", "per_capita_monthly", "source"]
+    list_display = ["year", "effective_from", "per_capita_monthly", "source", "reason"]
 
 
 @admin.register(SchemeRate)

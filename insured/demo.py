@@ -188,7 +188,7 @@ def _per_capita_charged(year: int) -> int:
     try:
         return ledger.per_capita_for(year)
     except DomainError:
-        earlier = TreatmentFee.objects.filter(year__lt=year).order_by("-year").first()
+        earlier = TreatmentFee.objects.filter(year__lt=year).order_by("-year", "-effective_from", "-id").first()
         return earlier.per_capita_monthly if earlier else 0
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models import Max
+from django.utils import timezone
 
 from insured import rules
 from insured.models import (
@@ -21,7 +23,7 @@ from insured.models import (
     WageTable,
 )
 from samt.errors import DomainError
-from samt.jalali import JalaliMonth
+from samt.jalali import TEHRAN, JalaliMonth
 from samt.persian import to_persian_digits
 
 
@@ -32,7 +34,7 @@ class RateTables:
     version: int
     wages: list[WageTable]  # newest first
     rates: dict[str, list[SchemeRate]]  # by rate code, newest first
-    per_capita: dict[int, int]  # monthly per-capita fee by year
+    per_capita: dict[int, list[TreatmentFee]]  # by year, newest first (effective day, then the later written)
 
 
 _tables: RateTables | None = None
@@ -64,11 +66,14 @@ def _load_rate_tables(version: int) -> RateTables:
     rates: dict[str, list[SchemeRate]] = {}
     for row in SchemeRate.objects.order_by("-effective_from"):
         rates.setdefault(row.rate_code, []).append(row)
+    per_capita: dict[int, list[TreatmentFee]] = {}
+    for fee in TreatmentFee.objects.order_by("-effective_from", "-id"):
+        per_capita.setdefault(fee.year, []).append(fee)
     return RateTables(
         version=version,
         wages=list(WageTable.objects.order_by("-effective_from")),
         rates=rates,
-        per_capita=dict(TreatmentFee.objects.values_list("year", "per_capita_monthly")),
+        per_capita=per_capita,
     )
 
 
@@ -111,14 +116,27 @@ def _rate_from(rows: list[SchemeRate], rate_code: str, month: JalaliMonth) -> in
     return row.rate_bp
 
 
-def per_capita_for(year: int) -> int:
-    return per_capita_by_year({year})[year]
+def tehran_today() -> date:
+    return timezone.localdate(timezone.now(), TEHRAN)
 
 
-def per_capita_by_year(years: set[int]) -> dict[int, int]:
-    """The monthly per-capita treatment fee of each year, in one read; a year without its row is refused."""
-    known = rate_tables().per_capita
-    fees = {year: known[year] for year in years if year in known}
+def per_capita_row(year: int, on: date | None = None) -> TreatmentFee | None:
+    """The year's per-capita row in force on `on` (default today): the newest approved row effective by then. A
+    correction is a later row, never an edit, so every slip keeps the figure it was priced with."""
+    on = on or tehran_today()
+    return next((fee for fee in rate_tables().per_capita.get(year, []) if fee.effective_from <= on), None)
+
+
+def per_capita_for(year: int, on: date | None = None) -> int:
+    return per_capita_by_year({year}, on)[year]
+
+
+def per_capita_by_year(years: set[int], on: date | None = None) -> dict[int, int]:
+    """The monthly per-capita treatment fee of each year in force on `on` (default today), in one read; a year
+    without a row in force is refused."""
+    on = on or tehran_today()
+    rows = {year: per_capita_row(year, on) for year in years}
+    fees = {year: row.per_capita_monthly for year, row in rows.items() if row is not None}
     missing = sorted(years - fees.keys())
     if missing:
         raise DomainError(
@@ -139,9 +157,11 @@ def lines_for(
     rate_code: str,
     ratio_hundredths: int,
     persons: int,
+    on: date | None = None,
 ) -> list[rules.MonthLine]:
-    """Month lines at the rates in force, for a contract or for the public calculator alike."""
-    per_capita = per_capita_by_year({m.year for m in months}) if persons else {}
+    """Month lines at the rates in force, for a contract or for the public calculator alike; the per-capita fee is
+    the one in force on `on` (default today), the day the lines are priced."""
+    per_capita = per_capita_by_year({m.year for m in months}, on) if persons else {}
     tables = rate_tables()
     wages, rates = tables.wages, tables.rates.get(rate_code, [])
     return [
@@ -157,12 +177,13 @@ def lines_for(
     ]
 
 
-def contract_lines(contract: Contract, months: list[JalaliMonth]) -> list[rules.MonthLine]:
+def contract_lines(contract: Contract, months: list[JalaliMonth], on: date | None = None) -> list[rules.MonthLine]:
     return lines_for(
         months=months,
         rate_code=contract.rate_code,
         ratio_hundredths=contract.wage_ratio_hundredths,
         persons=treatment_persons(contract),
+        on=on,
     )
 
 

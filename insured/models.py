@@ -68,20 +68,31 @@ class WageTable(models.Model):
 
 
 class TreatmentFee(models.Model):
-    """Per-capita treatment fee (سرانه درمان) per person per month, one figure per year, applied to all of it."""
+    """Per-capita treatment fee (سرانه درمان) per person per month of a year, in force from a day on.
 
-    year = models.PositiveSmallIntegerField("سال", unique=True)
+    Rows are never changed once written: a slip priced with one keeps its figure. A correction of a year is a new
+    row with its reason, in force from its day; what a day's calculator, quotes and slips use is the year's newest
+    row in force that day, and the year's statements use the newest of all, which settles the difference.
+    """
+
+    year = models.PositiveSmallIntegerField("سال")
+    effective_from = models.DateField("اجرا از تاریخ")
     per_capita_monthly = models.PositiveBigIntegerField("سرانه ماهانه هر نفر (ریال)")
     source = models.CharField("مأخذ", max_length=255, blank=True)
+    reason = models.TextField("علت ثبت یا اصلاح")
+    recorded_at = models.DateTimeField("زمان ثبت", default=timezone.now)
 
     class Meta:
         verbose_name = "سرانه درمان"
         verbose_name_plural = "سرانه‌های درمان"
-        ordering = ["-year"]
-        constraints = [models.CheckConstraint(condition=Q(per_capita_monthly__gt=0), name="per_capita_positive")]
+        ordering = ["-year", "-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(per_capita_monthly__gt=0), name="per_capita_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="per_capita_has_reason"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.per_capita_monthly:,}"
+        return f"{self.year} از {self.effective_from}: {self.per_capita_monthly:,}"
 
 
 class SchemeRate(models.Model):

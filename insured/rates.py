@@ -2,21 +2,25 @@
 
 Every write to WageTable, TreatmentFee and SchemeRate goes through these functions, so a cache of the tables
 has one place to be told they changed. A row that a slip or a paid month has used is never changed: the
-amounts people paid were computed from it. A correction is a new row from a month nobody has used yet,
-recorded with its reason.
+amounts people paid were computed from it. A wage or scheme-rate correction is a new row from a month nobody has
+used yet; a per-capita correction is a new row in force from a day on. Each is recorded with its reason.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from insured import rules
 from insured.models import CoveredMonth, RateCode, SchemeRate, SlipLine, TreatmentFee, WageTable
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
 from samt.errors import DomainError
-from samt.jalali import JalaliMonth
+from samt.formatting import jdate
+from samt.jalali import TEHRAN, JalaliMonth
 from samt.persian import to_persian_digits
 
 CEILING_UNDER_MIN = "سقف دستمزد روزانه نمی‌تواند کمتر از حداقل آن باشد."
@@ -24,6 +28,10 @@ AMOUNT_NOT_POSITIVE = "مبلغ باید بیش از صفر ریال باشد."
 RATE_OUT_OF_RANGE = "نرخ باید بیش از صفر و حداکثر ۱۰۰ درصد باشد."
 REASON_REQUIRED = "علت ثبت یا اصلاح را بنویسید."
 UNKNOWN_RATE_CODE = "کد نرخ شناخته نیست."
+PER_CAPITA_BACKDATED = (
+    "سرانه درمان سال {year} هم‌اکنون در اجراست و برگ‌هایی با آن صادر شده است؛ ردیف اصلاحی از امروز ({today}) "
+    "یا روزی پس از آن اجرا می‌شود و تفاوت ماه‌های پرداخت‌شده در گردش حساب سال گرفته می‌شود."
+)
 
 
 def months_used(*, since: JalaliMonth, until: JalaliMonth | None = None, rate_code: str = "",
@@ -77,21 +85,25 @@ def wage_row_record(*, actor: Actor, effective_from: JalaliMonth, min_daily: int
 
 
 @transaction.atomic
-def per_capita_record(*, actor: Actor, year: int, per_capita_monthly: int, source: str, reason: str) -> TreatmentFee:
-    """The per-capita treatment figure of a year (it applies to every month of that year)."""
+def per_capita_record(*, actor: Actor, year: int, effective_from: date, per_capita_monthly: int, source: str,
+                      reason: str) -> TreatmentFee:
+    """A per-capita treatment figure of a year, in force from `effective_from` (it prices every month of that year).
+
+    Always a new row: slips already priced with the year's figure keep it, and the year's statements settle the
+    difference at the newest figure (domain.md §3). A year whose figure is already in force can only be corrected
+    from today on, so what a past day's slips were told stays what that day's row says."""
     _check_reason(reason)
     if per_capita_monthly <= 0:
         raise DomainError(AMOUNT_NOT_POSITIVE)
-    existing = TreatmentFee.objects.select_for_update().filter(year=year).first()
-    if existing:
-        _refuse_if_used(months_used(since=JalaliMonth(year, 1), until=JalaliMonth(year + 1, 1), treatment=True),
-                        f"سرانه درمان سال {to_persian_digits(year)}")
-    before = snapshot(existing) if existing else None
-    row = existing or TreatmentFee(year=year)
-    row.per_capita_monthly, row.source = per_capita_monthly, source
-    row.save()
-    audit_record(actor=actor, action="rates.per_capita_recorded", subject=row, before=before,
-                 after={**snapshot(row), "reason": reason})
+    today = timezone.localdate(timezone.now(), TEHRAN)
+    # The table lock orders concurrent writers, so two corrections cannot both miss the row the other wrote.
+    rows = list(TreatmentFee.objects.select_for_update().filter(year=year))
+    in_force = [row for row in rows if row.effective_from <= today]
+    if in_force and effective_from < today:
+        raise DomainError(PER_CAPITA_BACKDATED.format(year=to_persian_digits(year), today=jdate(today)))
+    row = TreatmentFee.objects.create(year=year, effective_from=effective_from, per_capita_monthly=per_capita_monthly,
+                                      source=source, reason=reason.strip())
+    audit_record(actor=actor, action="rates.per_capita_recorded", subject=row, after=snapshot(row))
     return row
 
 

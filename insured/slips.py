@@ -70,7 +70,12 @@ def slip_quote(contract: Contract, end: JalaliMonth, *, channel: str, now: datet
     standing = ledger.standing(contract, current)
     _check_gates(contract, standing, channel)
     months = rules.check_period(standing.first_unpaid, end, current)
-    return Quote(standing=standing, months=months, lines=ledger.contract_lines(contract, months))
+    return Quote(standing=standing, months=months, lines=ledger.contract_lines(contract, months, _day(now)))
+
+
+def _day(now: datetime | None) -> date | None:
+    """The Tehran day of `now`, the day whose per-capita figure prices the lines (None: today)."""
+    return timezone.localtime(now, TEHRAN).date() if now else None
 
 
 # The shortcuts a quote page offers beside "to the last possible month".
@@ -150,7 +155,7 @@ def slip_offer(contract: Contract, *, channel: str, now: datetime | None = None)
     if blocked_by is None:
         try:
             months = rules.check_period(standing.first_unpaid, standing.latest_end, current)
-            priced = ledger.contract_lines(contract, months)
+            priced = ledger.contract_lines(contract, months, _day(now))
         except DomainError as refusal:
             blocked_by = refusal.message
     return SlipOffer(standing=standing, channel=channel, ends=standing.ends, end=standing.latest_end,

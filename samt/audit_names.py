@@ -110,6 +110,7 @@ FIELD_NAMES: dict[str, str] = {
     "national_code": "کد ملی", "branch_id": "شعبه", "approval_reference": "مصوبه", "service": "خدمت",
     "wage_ratio_hundredths": "نسبت دستمزد (صدم)", "treatment": "درمان", "username": "نام کاربری",
     "balance": "مانده", "due_total": "جمع بدهی", "paid_total": "جمع پرداختی", "reference": "شماره مرجع",
+    "recorded_at": "زمان ثبت",
 }
 
 

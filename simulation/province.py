@@ -8,12 +8,13 @@ from datetime import date
 from django.contrib.auth.hashers import make_password
 
 from brokers.models import FeeTariff
-from insured import services
+from insured import ledger, rates, services
 from insured.models import Contract, Dependant, InsuredPerson, TreatmentFee
 from payments.simulator.models import TestCard
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.identifiers import is_valid_national_code
+from samt.jalali import JalaliMonth
 from samt.models import Branch, BrokerOffice, Membership, Province, Role, User
 from simulation.profiles import FIRST_MONTH, Person, Profile
 
@@ -91,8 +92,11 @@ def build(people: list[Person]) -> World:
 
 
 def _reference_data() -> None:
-    TreatmentFee.objects.update_or_create(year=1404, defaults={"per_capita_monthly": PER_CAPITA_1404_AT_FIRST})
-    TreatmentFee.objects.get_or_create(year=1405, defaults={"per_capita_monthly": PER_CAPITA_1405})
+    # The province's world before anyone pays: 1404 begins at its first, lower figure (the published one is
+    # HQ's revision below).
+    TreatmentFee.objects.filter(year=1404).update(per_capita_monthly=PER_CAPITA_1404_AT_FIRST)
+    rates.per_capita_record(actor=Actor.system("simulation"), year=1405, effective_from=JalaliMonth(1405, 1).first_day,
+                            per_capita_monthly=PER_CAPITA_1405, source="شبیه‌سازی", reason="رقم سال")
     for year, start, end in ((1404, date(2025, 3, 21), date(2026, 3, 20)), (1405, date(2026, 3, 21),
                                                                             date(2027, 3, 20))):
         FeeTariff.objects.create(year=year, amount=250_000, approval_reference=f"مصوبه شبیه‌سازی {year}",
@@ -100,8 +104,10 @@ def _reference_data() -> None:
 
 
 def revise_per_capita() -> None:
-    """HQ's revision of 1404's per-capita, applied back to Farvardin."""
-    TreatmentFee.objects.filter(year=1404).update(per_capita_monthly=PER_CAPITA_1404_REVISED)
+    """HQ's revision of 1404's per-capita: a new row in force from today; the months paid before it at the first
+    figure are settled back to Farvardin by the year's statements."""
+    rates.per_capita_record(actor=Actor.system("simulation"), year=1404, effective_from=ledger.tehran_today(),
+                            per_capita_monthly=PER_CAPITA_1404_REVISED, source="شبیه‌سازی", reason="اصلاح سرانه سال")
 
 
 def register(sim: World, person: Person) -> Contract:

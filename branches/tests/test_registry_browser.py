@@ -14,7 +14,8 @@ from django.apps import apps
 
 from branches.tests.registry_builders import PER_CAPITA_1403, pay_months, register_person
 from conftest import PASSWORD, add_totp, current_code
-from insured.models import DebtSlip, TreatmentFee
+from insured.models import DebtSlip
+from insured.tests.factories import per_capita_entered
 from samt.jalali import JalaliMonth
 from samt.persian import to_persian_digits
 from samt.tests.browser_support import ARTIFACTS, log_in, screenshot
@@ -62,7 +63,7 @@ def rate_tables(transactional_db) -> None:
 def karimi(branch_a, staff_a):
     """Paid all of 1404 with treatment charged at the 1403 per-capita, and 1405 up to Shahrivar."""
     # 1405's per-capita is not published yet (domain.md §1); HQ enters a figure, as here, before slips use it.
-    TreatmentFee.objects.get_or_create(year=1405, defaults={"per_capita_monthly": 3_000_000})
+    per_capita_entered(1405, 3_000_000)
     contract = register_person(branch_a, staff_a, seed=11, first_name="زهرا", last_name="کریمی", rate_code="02",
                                ratio=150, treatment=True)
     pay_months(contract, JalaliMonth(1404, 1), JalaliMonth(1404, 12), per_capita=PER_CAPITA_1403,

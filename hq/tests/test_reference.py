@@ -3,6 +3,8 @@ a row that a paid month used is never changed, and every step is audited."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
@@ -12,9 +14,11 @@ from conftest import make_user
 from hq import services
 from hq.models import ChangeKind, ChangeStatus, ReferenceChange
 from insured import ledger
-from insured.models import TreatmentFee, WageTable
+from insured.models import Channel, TreatmentFee, WageTable
+from insured.services import statement_compute
+from insured.slips import slip_issue
 from insured.tests.conftest import register
-from insured.tests.factories import AZAR_1405, pay_months
+from insured.tests.factories import AZAR_1405, TEHRAN, pay_months
 from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
@@ -34,7 +38,8 @@ def propose(user, kind, values, reason="بخشنامه تازه", office=None) -
                                              office=office)
 
 
-PER_CAPITA_1405 = {"year": 1405, "per_capita_monthly": 3_100_000, "source": "بخشنامه سرانه ۱۴۰۵"}
+PER_CAPITA_1405 = {"year": 1405, "per_capita_monthly": 3_100_000, "effective_from": "2026-03-21",
+                   "source": "بخشنامه سرانه ۱۴۰۵"}
 
 
 def test_a_per_capita_figure_counts_only_after_the_manager_approves(technical_expert, hq_user):
@@ -51,6 +56,70 @@ def test_a_per_capita_figure_counts_only_after_the_manager_approves(technical_ex
     recorded = AuditEvent.objects.get(action="rates.per_capita_recorded")
     assert (recorded.before, recorded.after["per_capita_monthly"], recorded.after["reason"]) == (
         None, 3_100_000, "بخشنامه تازه")
+
+
+def test_a_per_capita_correction_of_a_used_year_is_a_new_row_from_today(technical_expert, hq_user, staff_actor,
+                                                                        branch_a):
+    manager = Actor.for_user(hq_user)
+    services.reference_change_approve(actor=manager, change=propose(technical_expert, ChangeKind.PER_CAPITA,
+                                                                    PER_CAPITA_1405))
+    contract = register(staff_actor, branch_a, treatment=True)
+    pay_months(contract, M(1405, 1), M(1405, 8))
+    slip = slip_issue(actor=staff_actor, contract=contract, end_month=M(1405, 10), channel=Channel.BRANCH)
+    correction = propose(technical_expert, ChangeKind.PER_CAPITA, {
+        **PER_CAPITA_1405, "per_capita_monthly": 3_400_000, "effective_from": "2026-11-25"},  # 1405/09/04, today
+        reason="اصلاح سرانه طبق بخشنامه تکمیلی")
+    services.reference_change_approve(actor=manager, change=correction)
+    rows = list(TreatmentFee.objects.filter(year=1405).order_by("id").values_list(
+        "effective_from", "per_capita_monthly", "reason"))
+    assert rows == [(M(1405, 1).first_day, 3_100_000, "بخشنامه تازه"),
+                    (AZAR_1405.date(), 3_400_000, "اصلاح سرانه طبق بخشنامه تکمیلی")]
+    # The calculator and new slips take the newest row in force; yesterday's figure and the slip priced with it stay.
+    assert ledger.per_capita_for(1405) == 3_400_000
+    assert ledger.per_capita_for(1405, AZAR_1405.date() - timedelta(days=1)) == 3_100_000
+    assert {line.per_capita for line in slip.lines.all()} == {3_100_000}
+    again = slip_issue(actor=staff_actor, contract=contract, end_month=M(1405, 10), channel=Channel.BRANCH)
+    assert {line.per_capita for line in again.lines.all()} == {3_400_000}
+    recorded = AuditEvent.objects.filter(action="rates.per_capita_recorded").latest("id")
+    assert (recorded.before, recorded.after["reason"]) == (None, "اصلاح سرانه طبق بخشنامه تکمیلی")
+
+
+def test_a_correction_never_reaches_back_before_today(technical_expert, hq_user):
+    services.reference_change_approve(actor=Actor.for_user(hq_user), change=propose(
+        technical_expert, ChangeKind.PER_CAPITA, PER_CAPITA_1405))
+    backdated = propose(technical_expert, ChangeKind.PER_CAPITA, {**PER_CAPITA_1405, "per_capita_monthly": 3_400_000,
+                                                                   "effective_from": "2026-08-23"})  # 1405/06/01
+    with pytest.raises(DomainError, match=r"از امروز \(۱۴۰۵/۰۹/۰۴\) یا روزی پس از آن"):
+        services.reference_change_approve(actor=Actor.for_user(hq_user), change=backdated)
+    backdated.refresh_from_db()
+    assert backdated.status == ChangeStatus.PROPOSED
+    assert list(TreatmentFee.objects.filter(year=1405).values_list("per_capita_monthly", flat=True)) == [3_100_000]
+
+
+def test_a_correction_from_a_later_day_waits_for_its_day(technical_expert, hq_user):
+    manager = Actor.for_user(hq_user)
+    services.reference_change_approve(actor=manager, change=propose(technical_expert, ChangeKind.PER_CAPITA,
+                                                                    PER_CAPITA_1405))
+    services.reference_change_approve(actor=manager, change=propose(
+        technical_expert, ChangeKind.PER_CAPITA, {**PER_CAPITA_1405, "per_capita_monthly": 3_400_000,
+                                                  "effective_from": "2026-12-22"}))  # 1405/10/01
+    assert ledger.per_capita_for(1405) == 3_100_000
+    with time_machine.travel(datetime(2026, 12, 22, 8, 0, tzinfo=TEHRAN), tick=False):
+        assert ledger.per_capita_for(1405) == 3_400_000
+
+
+def test_the_statement_settles_a_corrected_year_at_its_newest_figure(technical_expert, hq_user, staff_actor,
+                                                                     branch_a):
+    """1404's published figure (2,358,000) was paid all year; HQ corrects it in 1405, before the statements."""
+    contract = register(staff_actor, branch_a, first_month=M(1404, 1), treatment=True)
+    pay_months(contract, M(1404, 1), M(1404, 12))
+    services.reference_change_approve(actor=Actor.for_user(hq_user), change=propose(
+        technical_expert, ChangeKind.PER_CAPITA, {"year": 1404, "per_capita_monthly": 2_500_000,
+                                                  "effective_from": "2026-11-25", "source": "اصلاحیه ۱۴۰۴"}))
+    statement = statement_compute(actor=staff_actor, contract=contract, year=1404)
+    assert {line.per_capita_due for line in statement.lines.all()} == {2_500_000}
+    assert statement.balance == (2_500_000 - 2_358_000) * 12
+    assert TreatmentFee.objects.filter(year=1404).count() == 2
 
 
 def test_the_preparer_never_approves_their_own_figure(technical_expert):
@@ -147,13 +216,17 @@ def test_an_overlapping_tariff_is_refused_on_approval(broker_affairs, hq_user):
 # The pages ------------------------------------------------------------------------------------------------------
 
 def test_the_expert_prepares_through_the_page_with_persian_digits(client_for, technical_expert):
-    response = client_for(technical_expert).post("/hq/reference/new/per_capita/", {
-        "year": "۱۴۰۵", "per_capita_monthly": "۳٬۱۰۰٬۰۰۰", "source": "بخشنامه ۱۴۰۵", "reason": "سرانه سال جاری"})
+    client = client_for(technical_expert)
+    assert 'value="۱۴۰۵/۰۹/۰۴"' in client.get("/hq/reference/new/per_capita/").content.decode()  # from today
+    response = client.post("/hq/reference/new/per_capita/", {
+        "year": "۱۴۰۵", "per_capita_monthly": "۳٬۱۰۰٬۰۰۰", "effective_from": "۱۴۰۵/۰۱/۰۱", "source": "بخشنامه ۱۴۰۵",
+        "reason": "سرانه سال جاری"})
     change = ReferenceChange.objects.get()
     assert response.headers["Location"] == f"/hq/reference/{change.pk}/"
-    assert change.values == {"year": 1405, "per_capita_monthly": 3_100_000, "source": "بخشنامه ۱۴۰۵"}
-    page = client_for(technical_expert).get(f"/hq/reference/{change.pk}/").content.decode()
-    assert "۳٬۱۰۰٬۰۰۰" in page and "در انتظار تأیید مدیر کل" in page
+    assert change.values == {"year": 1405, "per_capita_monthly": 3_100_000, "effective_from": "2026-03-21",
+                             "source": "بخشنامه ۱۴۰۵"}
+    page = client.get(f"/hq/reference/{change.pk}/").content.decode()
+    assert "۳٬۱۰۰٬۰۰۰" in page and "۱۴۰۵/۰۱/۰۱" in page and "در انتظار تأیید مدیر کل" in page
     assert "تأیید و اجرا" not in page
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from insured import ledger
-from insured.models import Contract, CoveredMonth
+from insured import ledger, rates
+from insured.models import Contract, CoveredMonth, TreatmentFee
 from insured.services import ContractData, PersonData, insured_register
 from samt.actors import Actor
 from samt.jalali import JalaliMonth
@@ -45,6 +45,14 @@ def make_contract(
     # Registered back in its first month, as the legacy history it stands for was.
     return insured_register(actor=Actor.for_user(staff), person=person, contract=data, branch_id=branch.pk,
                             now=first_month.starts_at)
+
+
+def per_capita_entered(year: int, amount: int) -> TreatmentFee:
+    """HQ's approved per-capita figure of `year`, in force from the year's first day, written as HQ's approval
+    writes it."""
+    return rates.per_capita_record(actor=Actor.system("tests"), year=year,
+                                   effective_from=JalaliMonth(year, 1).first_day, per_capita_monthly=amount,
+                                   source="بخشنامه آزمایشی", reason="رقم سال")
 
 
 def pay_months(contract: Contract, first: JalaliMonth, last: JalaliMonth) -> None:

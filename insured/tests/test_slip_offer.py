@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import make_user
-from insured.models import Channel, Contract, ContractStatus, DebtSlip, TreatmentFee
+from insured.models import Channel, Contract, ContractStatus, DebtSlip
 from insured.slips import slip_offer, slip_quote
 from insured.tests.conftest import pay
-from insured.tests.factories import AZAR_1405, TEHRAN, make_contract, pay_months
+from insured.tests.factories import AZAR_1405, TEHRAN, make_contract, pay_months, per_capita_entered
 from insured.tests.test_yearend import debt, run
 from samt.jalali import JalaliMonth as M
 
@@ -25,7 +25,7 @@ ESFAND_1405_DAY = datetime(2027, 2, 25, 10, 0, tzinfo=TEHRAN)
 
 @pytest.fixture(autouse=True)
 def per_capita_1405(db) -> None:
-    TreatmentFee.objects.get_or_create(year=1405, defaults={"per_capita_monthly": 1_000_000})
+    per_capita_entered(1405, 1_000_000)
 
 
 @pytest.fixture

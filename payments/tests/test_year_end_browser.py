@@ -12,8 +12,9 @@ from django.core.management import call_command
 
 from conftest import PASSWORD
 from insured import services
-from insured.models import Channel, DebtSlipStatus, Slip, StatementStatus, TreatmentFee
+from insured.models import Channel, DebtSlipStatus, Slip, StatementStatus
 from insured.tests.conftest import code_of, pay, register
+from insured.tests.factories import per_capita_entered
 from payments.tests.simulator_client import gateways_setting
 from payments.tests.test_payment_browser import pay_with_a_dynamic_password
 from samt.actors import Actor
@@ -50,7 +51,7 @@ def person_of_1404(staff_a, branch_a, insured_user, *, debt: bool):
         pay(contract, M(1404, 1), M(1404, 12))
     contract.insured.user = insured_user
     contract.insured.save(update_fields=["user"])
-    TreatmentFee.objects.get_or_create(year=1405, defaults={"per_capita_monthly": 3_100_000})  # as HQ enters it
+    per_capita_entered(1405, 3_100_000)  # as HQ enters it
     call_command("compute_statements", "1404", "--issue", "--quiet")
     return contract
 

@@ -33,7 +33,6 @@ from insured.models import (
     InsuredPerson,
     RateCode,
     StatementLine,
-    TreatmentFee,
 )
 from samt.actors import Actor
 from samt.audit import audit_record
@@ -67,8 +66,9 @@ class YearRates:
 
 
 def year_rates(year: int) -> YearRates:
-    """Read once through the ledger, so a missing wage row is refused with the ledger's own message."""
-    fee = TreatmentFee.objects.filter(year=year).first()
+    """Read once through the ledger, so a missing wage row is refused with the ledger's own message. The per-capita
+    fee is the year's newest in force today: the statement settles what earlier slips paid at an older figure."""
+    fee = ledger.per_capita_row(year)
     months, rates = [], []
     for month in JalaliMonth(year, 1).through(JalaliMonth.esfand(year)):
         wage = ledger.wage_in_force(month)
