@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -414,7 +415,7 @@ def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> 
 def _verify_unknown(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime, why: str) -> PaymentAttempt:
     if now > _gives_up_at(attempt, gateway):
         moved = _move(attempt, State.MANUAL_REVIEW, failure_reason=text.REVIEW,
-                      then=_tell(sms_texts.payment_in_review))
+                      then=_tell(partial(sms_texts.payment_in_review, reference=attempt.order_id)))
         _alert(moved, "payment.verify_unknown", {"why": why, "ref_num": attempt.bank_ref})
         return moved
     return _move(attempt, State.VERIFY_UNKNOWN) if attempt.state == State.VERIFYING else attempt
@@ -458,7 +459,7 @@ def _credit(attempt: PaymentAttempt, result: VerifyResult) -> PaymentAttempt:
         # Verified money for something no longer payable (voided, expired, changed, its reference or months
         # taken by another payment): give it back (F14).
         reason = refusal.message if isinstance(refusal, DomainError) else text.PAID_ELSEWHERE
-        moved = _move(attempt, State.REVERSE_PENDING, failure_reason=f"{reason} {text.MONEY_RETURNED}")
+        moved = _move(attempt, State.REVERSE_PENDING, failure_reason=reason)
         _alert(moved, "payment.not_creditable", {"why": reason, "ref_num": attempt.bank_ref})
         return moved
 
@@ -533,7 +534,8 @@ def _reverse(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) ->
 
 def _to_review(attempt: PaymentAttempt, details: dict[str, Any]) -> PaymentAttempt:
     """Verified money we could not give back: a person must refund it (the daily report shows it too)."""
-    moved = _move(attempt, State.MANUAL_REVIEW, then=_tell(sms_texts.payment_in_review))
+    moved = _move(attempt, State.MANUAL_REVIEW, failure_reason=text.REVERSE_FAILED,
+                  then=_tell(partial(sms_texts.payment_in_review, reference=attempt.order_id)))
     _alert(moved, "payment.reverse_failed", {"ref_num": attempt.bank_ref, **details})
     return moved
 

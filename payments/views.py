@@ -21,9 +21,9 @@ from payments import messages as text
 from payments import selectors as payment_selectors
 from payments.forms import GatewayReportForm, jalali_text
 from payments.gateways.base import GatewayError
-from payments.models import PaymentAttempt, PaymentEvent, State
+from payments.models import UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
-from payments.selectors import payment_get_for_viewer, payment_session_bind
+from payments.selectors import payment_get_for_viewer, payment_holding, payment_notice, payment_session_bind
 from payments.services import (
     BRANCH_COUNTER_ROLES,
     gateway_for,
@@ -39,8 +39,7 @@ from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, OfficeStatus, Role
 from samt.throttle import TOO_MANY, request_allowed
 
-PENDING_STATES = {State.CREATED, State.REDIRECTED, State.CHECKING, State.VERIFYING, State.VERIFY_UNKNOWN,
-                  State.REVERSE_PENDING}
+# Ended without money kept: the payer may pay the slip again, if nothing else holds it and it is still payable.
 AGAIN_STATES = {State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED}
 
 
@@ -179,12 +178,13 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
     if not request_allowed(request, "payment_result"):
         return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
     attempt = payment_get_for_viewer(request, public_key)
-    context: dict[str, object] = {"attempt": attempt, "pending": attempt.state in PENDING_STATES,
-                                  "pending_text": text.PENDING}
+    again = attempt.state in AGAIN_STATES and payment_holding(attempt.payable) is None
+    context: dict[str, object] = {"attempt": attempt, "notice": payment_notice(attempt),
+                                  "pending": attempt.state in UNRESOLVED_STATES}
     if attempt.started_by_id is None:
         # Paid without a login from the pay-a-slip page: back to that page, which says whether it is paid now.
         context["public_url"] = reverse("pay_public:slip", args=[attempt.payable.public_code])
-        context["pay_again"] = attempt.state in AGAIN_STATES
+        context["pay_again"] = again
     if attempt.branch is not None:
         # Paid on the branch counter's kiosk: staff go back to the branch's page for this slip.
         context["branch_slip_url"] = branch_slip_url(attempt.branch.code, attempt.payable)
@@ -201,7 +201,7 @@ def result(request: HttpRequest, public_key: str) -> HttpResponse:
         else:
             context["slip_url"] = reverse("insured:slip", args=[slip.number])
             # Nothing was taken (or it is on its way back) and the slip can still be paid: say so plainly.
-            context["pay_again"] = attempt.state in AGAIN_STATES and slip.is_payable()
+            context["pay_again"] = again and slip.is_payable()
     return render(request, "payments/result.html", context)
 
 
@@ -227,7 +227,9 @@ def receipt_pdf(request: HttpRequest, public_key: str) -> HttpResponse:
         return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
     attempt = payment_get_for_viewer(request, public_key)
     if attempt.state != State.SUCCEEDED:
-        raise Http404
+        # Only a payment the bank confirmed and the slip took has a receipt; its payer reads why there is none.
+        return render(request, "payments/receipt_refused.html",
+                      {"attempt": attempt, "notice": payment_notice(attempt)}, status=404)
     return receipt_pdf_response(request, attempt)
 
 

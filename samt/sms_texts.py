@@ -60,9 +60,9 @@ def payment_reversed(*, amount: int, number: str) -> str:
     return f"پرداخت {rials(amount)} ریال برای برگ {fa_digits(number)} پذیرفته نشد و مبلغ به کارت شما برگشت داده شد."
 
 
-def payment_in_review(*, amount: int, number: str) -> str:
-    return (f"پرداخت {rials(amount)} ریال برای برگ {fa_digits(number)} به بررسی کارشناس رفت. دوباره نپردازید؛ "
-            "اگر ثبت نشود به کارت برمی‌گردد.")
+def payment_in_review(*, amount: int, number: str, reference: str) -> str:
+    return (f"پرداخت {rials(amount)} ریالی برگ {fa_digits(number)} برای بررسی کارشناس ثبت شد. دوباره نپردازید."
+            f"\nشماره پیگیری: {reference}")
 
 
 def statement_settled(*, year: int, balance: int) -> str:

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from insured.models import SlipStatus
-from insured.slips import slip_issue
+from insured.slips import SLIP_NOT_PAYABLE, slip_issue
 from payments import messages as text
 from payments import services
 from payments.models import PaymentAttempt, PaymentEvent, State
@@ -87,7 +87,8 @@ def test_5_a_forged_ok_callback_marks_nothing_paid(slip, insured_user, payer, po
     assert "VerifyTransaction" not in portal_gateway.paths()  # only the receipt service was asked
     stored = events(attempt, PaymentEvent.Kind.CALLBACK, "POST")[0].data["fields"]
     assert stored["State"] == "OK" and stored["RefNum"] == "ForgedRefNum0123456789abcdefghij"  # kept as evidence
-    assert "در حال تأیید پرداخت" in result_text(forger, attempt)
+    page = result_text(forger, attempt)  # the PSP says the payer is still on its card page, and so does ours
+    assert text.payer_notice(State.REDIRECTED).title in page and "دوباره پرداخت نکنید" in page
 
 
 def test_5_a_callback_naming_another_token_drives_nothing_and_reveals_nothing(slip, insured_user, payer,
@@ -275,7 +276,10 @@ def test_f14_a_slip_replaced_while_the_payer_was_at_the_bank_is_not_credited_and
 
     attempt = reload(attempt)
     assert attempt.state == State.REVERSED
-    assert "باطل شده" in attempt.failure_reason and text.MONEY_RETURNED in attempt.failure_reason
+    # Why; what became of the money is the state's own text.
+    assert attempt.failure_reason == SLIP_NOT_PAYABLE[SlipStatus.VOIDED]
+    page = result_text(payer, attempt)
+    assert "پرداخت انجام نشد و مبلغ به کارت برگشت" in page and "باطل شده" in page
     assert balance(APPROVE) == before
     assert covered_in_contract(slip) == 0 and covered(newer) == 0
     assert audit_actions(attempt) == ["payment.started", "payment.not_creditable", "payment.reversed"]

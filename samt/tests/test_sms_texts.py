@@ -19,7 +19,7 @@ LONGEST = {
     "slip_credited": dict(first=M(1404, 12), last=M(1405, 11), reference="GmshtmUMbZyyWsr45oDmXzKuDMkH1ywd"),
     "payment_not_accepted": dict(amount=9_876_543_210, number="7000012345"),
     "payment_reversed": dict(amount=9_876_543_210, number="7000012345"),
-    "payment_in_review": dict(amount=9_876_543_210, number="7000012345"),
+    "payment_in_review": dict(amount=9_876_543_210, number="7000012345", reference="987654321098765432"),
     "statement_settled": dict(year=1404, balance=-9_876_543_210),
     "statement_debt": dict(year=1404, amount=9_876_543_210, link=LINK),
     "gate_open": dict(year=1404),
