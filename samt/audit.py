@@ -1,4 +1,5 @@
-"""The audit trail: one event per state change, written in the same transaction as the change."""
+"""The audit trail: one event per state change, written in the same transaction as the change and linked into the
+hash chain (samt.audit_chain)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 from django.db import models, transaction
 
 from samt.actors import Actor
+from samt.audit_chain import chain_link
 from samt.models import AuditEvent
 
 
@@ -41,7 +43,7 @@ def audit_record(
         # payment driver and the reconciler (the system), a payer without a login, the insured themselves and a
         # broker have no branch of their own, and the province's HQ must still see what happened to its people.
         branch_id, province_id = subject.audit_place()
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor.user,
         actor_label=actor.label,
         role=actor.role,
@@ -56,6 +58,9 @@ def audit_record(
         before=before,
         after=after,
     )
+    chain_link(event)
+    event.save(force_insert=True)
+    return event
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

@@ -174,7 +174,9 @@ class Membership(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE of these rows."""
+    """Append-only: on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, on SQLite UPDATE; each row carries a
+    link of the hash chain (samt.audit_chain), so a change made past the triggers is found by verify_audit_chain.
+    A migration that makes SQLite rebuild this table drops its trigger and must create it again."""
 
     at = models.DateTimeField("زمان", default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -190,6 +192,9 @@ class AuditEvent(models.Model):
     before = models.JSONField("پیش از", null=True, blank=True)
     after = models.JSONField("پس از", null=True, blank=True)
     client_ip = models.GenericIPAddressField("نشانی", null=True, blank=True)
+    # The hash chain: the hash of the event before this one, and this one's hash over that and its own content.
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         verbose_name = "رویداد ممیزی"
