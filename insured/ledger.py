@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.signals import request_finished, request_started
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from insured import rules
@@ -17,6 +17,7 @@ from insured.models import (
     Contract,
     ContractStatus,
     CoveredMonth,
+    DebtSlip,
     DebtSlipStatus,
     SchemeRate,
     TreatmentFee,
@@ -273,10 +274,12 @@ def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: Jala
     branch = branch_label(contract)
     if contract.first_month.year < current.year:
         previous = current.year - 1
-        statement = AccountStatement.objects.filter(contract=contract, year=previous).first()
-        open_debt = statement is not None and statement.debt_slips.filter(status=DebtSlipStatus.ISSUED).exists()
-        rules.check_statement_gate(year=previous, status=statement.status if statement else None, branch=branch,
-                                   open_debt_slip=open_debt)
+        # Last year's statement and whether a debt slip of it is open, in one read.
+        open_debt = Exists(DebtSlip.objects.filter(statement=OuterRef("pk"), status=DebtSlipStatus.ISSUED))
+        statement = (AccountStatement.objects.filter(contract=contract, year=previous)
+                     .values_list("status", open_debt).first())
+        status, debt = statement if statement is not None else (None, False)
+        rules.check_statement_gate(year=previous, status=status, branch=branch, open_debt_slip=debt)
 
 
 # One status for the person's home page ---------------------------------------------------------------------

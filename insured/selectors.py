@@ -8,6 +8,8 @@ from django.http import Http404
 from insured.models import (
     PUBLIC_CODE_LENGTH,
     AccountStatement,
+    Contract,
+    ContractStatus,
     DebtSlip,
     ExtensionStatus,
     InsuredPerson,
@@ -25,6 +27,12 @@ def person_for_user(user: User) -> InsuredPerson:
     if person is None:
         raise Http404
     return person
+
+
+def active_contract_for_user(user: User) -> Contract | None:
+    """The logged-in person's active contract with their branch, in one read (None: no person, or no contract)."""
+    return (Contract.objects.select_related("insured__branch")
+            .filter(insured__user=user, status=ContractStatus.ACTIVE).first())
 
 
 def slips_for_user(user: User) -> QuerySet[Slip]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from insured import ledger, rules
@@ -191,13 +192,16 @@ def slip_issue(
     """Issue a slip from the first unpaid month to `end_month`. Every channel calls this, so no channel can
     treat a person differently (clause 5). An unpaid slip it overlaps is voided: one live slip at a time."""
     now = now or timezone.now()
-    # Locking the contract serialises issuing and paying for one person; two tabs cannot both issue.
-    contract_lock(contract.pk)
-    contract = Contract.objects.select_related("insured__branch").get(pk=contract.pk)
-    if request_key:
-        repeat = Slip.objects.filter(contract=contract, request_key=request_key).first()
-        if repeat is not None:
-            return repeat
+    # Locking the contract serialises issuing and paying for one person; two tabs cannot both issue. It is read
+    # again under the lock (with the person and branch, in the same statement): its status may have changed.
+    contract = contract_lock(contract.pk, with_person=True)
+    # One read for both: the slip a repeated form already made, and the unpaid slips the new one will retire.
+    live = Q(status=SlipStatus.ISSUED) | Q(request_key=request_key) if request_key else Q(status=SlipStatus.ISSUED)
+    earlier = list(Slip.objects.filter(live, contract=contract).values_list("pk", "request_key", "status",
+                                                                          "payable_until"))
+    repeat = next((pk for pk, key, _, _ in earlier if request_key and key == request_key), None)
+    if repeat is not None:
+        return Slip.objects.get(pk=repeat)
     quote = slip_quote(contract, end_month, channel=channel, now=now)
     slip = Slip.objects.create(
         number=sequence_document_number("7", sequence="insured_slip_number_seq", key="slip", width=8),
@@ -213,7 +217,8 @@ def slip_issue(
         payable_until=payable_until(now),
         request_key=request_key,
     )
-    _retire_unpaid_slips(contract, superseded_by=slip, now=now)
+    _retire_unpaid_slips([(pk, until) for pk, _, status, until in earlier if status == SlipStatus.ISSUED],
+                         superseded_by=slip, now=now)
     SlipLine.objects.bulk_create([_line(slip, line) for line in quote.lines])
     audit_record(actor=actor, action="slip.issued", subject=slip,
                  after={"number": slip.number, "channel": channel, "first_month": str(slip.first_month),
@@ -233,12 +238,10 @@ def _line(slip: Slip, line: rules.MonthLine) -> SlipLine:
     )
 
 
-def _retire_unpaid_slips(contract: Contract, *, superseded_by: Slip, now: datetime) -> None:
-    """By their ids: the contract's unpaid slips are found once, then only those rows and their lines are written
-    (most issues retire nothing, and then nothing is written)."""
+def _retire_unpaid_slips(unpaid: list[tuple[int, date]], *, superseded_by: Slip, now: datetime) -> None:
+    """By their ids: the contract's unpaid slips (id, payable until), read under the contract's lock before the new
+    one was made; only those rows and their lines are written (most issues retire nothing, and write nothing)."""
     today = timezone.localtime(now, TEHRAN).date()
-    unpaid = list(Slip.objects.filter(contract=contract, status=SlipStatus.ISSUED).exclude(pk=superseded_by.pk)
-                  .values_list("pk", "payable_until"))
     if not unpaid:
         return
     expired = [pk for pk, until in unpaid if until < today]
@@ -250,13 +253,16 @@ def _retire_unpaid_slips(contract: Contract, *, superseded_by: Slip, now: dateti
     SlipLine.objects.filter(slip_id__in=[pk for pk, _ in unpaid], live=True).update(live=False)
 
 
-def contract_lock(contract_id: int) -> Contract:
+def contract_lock(contract_id: int | Subquery, *, with_person: bool = False) -> Contract:
     """Lock one person's contract row: the first lock of every path that touches their slips, debt slips and
     covered months (design rule 9). Issuing locks it and then voids old slips; paying inserts covered months, which
     takes a key lock on this row: a payment that locked the slip first would wait for the contract while the issue
     waits for the slip — a deadlock PostgreSQL breaks by failing one of them (a 500 to the payer, then a reversal
-    of good money). One order, contract first, turns that into a short wait."""
-    return Contract.objects.select_for_update().get(pk=contract_id)
+    of good money). One order, contract first, turns that into a short wait. `contract_id` may be a subquery (the
+    contract of a slip, found by the locking statement itself); `with_person` reads the person and their branch in
+    the same statement (only the contract row is locked)."""
+    rows = Contract.objects.select_for_update(of=("self",))
+    return (rows.select_related("insured__branch") if with_person else rows).get(Q(pk=contract_id))
 
 
 @transaction.atomic
@@ -267,7 +273,8 @@ def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, pai
     (voided, expired, wrong amount, a reference already used) is refused and credits nothing.
     """
     contract_lock(slip.contract_id)
-    locked = Slip.objects.select_for_update().get(pk=slip.pk)
+    # With the person (their mobile), whom the caller tells: the contract is locked already, only the slip here.
+    locked = Slip.objects.select_for_update(of=("self",)).select_related("contract__insured").get(pk=slip.pk)
     if locked.status == SlipStatus.PAID and locked.payment_reference == reference:
         return locked
     if locked.status != SlipStatus.ISSUED:

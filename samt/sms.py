@@ -15,7 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -99,11 +99,15 @@ def sms_queue(*, to: str, text: str, event: str = "", reminder: bool = False,
         number = mobile_normalize(to)
     except InvalidIdentifier:
         return None  # no usable mobile on record: the person hears at the counter instead
-    if event and SmsMessage.objects.filter(event_key=event, to=number).exists():
-        return None
     now = now or timezone.now()
-    today = SmsMessage.objects.filter(to=number, created_at__gte=_day_start(now)).exclude(status=SmsStatus.CAPPED)
-    status = SmsStatus.CAPPED if today.count() >= settings.SAMT_SMS_DAILY_CAP else SmsStatus.QUEUED
+    # One read of this number's messages answers both: was this event told already, and how many count today.
+    seen = SmsMessage.objects.filter(to=number).aggregate(
+        told=Count("pk", filter=Q(event_key=event) & ~Q(event_key="")),
+        today=Count("pk", filter=Q(created_at__gte=_day_start(now)) & ~Q(status=SmsStatus.CAPPED)),
+    )
+    if seen["told"]:
+        return None
+    status = SmsStatus.CAPPED if seen["today"] >= settings.SAMT_SMS_DAILY_CAP else SmsStatus.QUEUED
     if status == SmsStatus.CAPPED:
         logger.warning("sms to %s not queued: the daily cap of %s is reached", number, settings.SAMT_SMS_DAILY_CAP)
     return SmsMessage.objects.create(to=number, text=text, event_key=event, reminder=reminder, status=status,

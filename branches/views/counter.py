@@ -18,7 +18,6 @@ from insured.slips import slip_issue, slip_offer
 from samt.access import AuthenticatedRequest, branch_for_user_or_404, get_scoped_or_404, role_required
 from samt.actors import Actor
 from samt.errors import DomainError
-from samt.jalali import JalaliMonth
 from samt.models import Role
 
 COUNTER_ROLES = (Role.TECHNICAL_STAFF, Role.BRANCH_HEAD)
@@ -65,8 +64,8 @@ def counter_issue(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
     if contract is None:
         messages.error(request, NO_CONTRACT)
         return redirect("branches:counter_quote", code=code, pk=pk)
-    standing = ledger.standing(contract, JalaliMonth.current())
-    form = EndMonthForm(request.POST, months=standing.ends)
+    # slip_issue checks the end month against the standing it computes under the contract's lock: one standing.
+    form = EndMonthForm(request.POST, months=None)
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("branches:counter_quote", code=code, pk=pk)

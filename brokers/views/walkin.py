@@ -24,7 +24,6 @@ from insured.slips import slip_offer
 from samt.access import AuthenticatedRequest
 from samt.actors import Actor
 from samt.errors import DomainError
-from samt.jalali import JalaliMonth
 from samt.models import Role
 from samt.persian import to_persian_digits
 
@@ -155,9 +154,9 @@ def issue(request: AuthenticatedRequest, key: UUID) -> HttpResponse:
     walk_in = _proven_or_redirect(request, key)
     if isinstance(walk_in, HttpResponse):
         return walk_in
-    contract = ledger.active_contract(walk_in.person_id)
-    standing = ledger.standing(contract, JalaliMonth.current()) if contract else None
-    form = EndMonthForm(request.POST, months=standing.ends if standing else [])
+    # walk_in_slip_issue refuses a person without a contract, and slip_issue checks the end month against the
+    # standing it computes under the contract's lock: one standing per request.
+    form = EndMonthForm(request.POST, months=None)
     if not form.is_valid():
         messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("brokers:quote", key=key)

@@ -4,6 +4,7 @@ cached per process and a change made anywhere is seen at once."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -13,12 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from insured import ledger
 from insured.models import Channel, Slip, WageTable
 from insured.slips import slip_issue
-from insured.tests.factories import AZAR_1405, make_contract, pay_months
+from insured.tests.factories import AZAR_1405, TEHRAN, make_contract, pay_months
 from samt.actors import Actor
 from samt.identifiers import with_check_digit
 from samt.jalali import JalaliMonth as M
 from samt.models import Branch
 
+# 5 Farvardin 1405, 10:00 in Tehran: every month of the year is still to pay.
+FARVARDIN_5 = datetime(2026, 3, 25, 10, 0, tzinfo=TEHRAN)
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'",
                                    reason="row locks and sequences are PostgreSQL's; SQLite has one writer at a time")
 
@@ -121,3 +124,33 @@ def test_the_quote_page_reads_the_rates_and_the_standing_once(client_for, insure
     assert not any("insured_wagetable" in q or "insured_schemerate" in q for q in sql)
     # The standing (the last paid month) once for the page, not once per option.
     assert sum('MAX("insured_coveredmonth"."month")' in q for q in sql) == 1
+
+
+def statements(queries: CaptureQueriesContext) -> list[str]:
+    """The SQL a request sent, without the savepoints of the test's own transaction."""
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_issuing_a_twelve_month_slip_takes_sixteen_statements(client_for, insured_user, staff_a, branch_a):
+    with time_machine.travel(FARVARDIN_5, tick=False):
+        contract = make_contract(staff_a, branch_a)
+        contract.insured.user = insured_user
+        contract.insured.save(update_fields=["user"])
+        client = client_for(insured_user)
+        client.post("/me/slips/issue/", {"end": 140512, "request_key": "first"})  # voided by the next one
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/me/slips/issue/", {"end": 140512, "request_key": "second"})
+    slip = Slip.objects.get(request_key="second")
+    assert response["Location"] == f"/me/slips/{slip.number}/"
+    assert (slip.first_month, slip.last_month) == (M(1405, 1), M(1405, 12))
+    assert Slip.objects.get(request_key="first").status == "voided"
+    sql = statements(queries)
+    # Session, user, membership (as every page); the contract, then the contract again under its lock; the earlier
+    # slips; the standing; the rates' version; the slip's number; the slip; the voided slip and its lines; the
+    # lines; the audit event; the person's texts today and the text. SQLite numbers slips with a counter row
+    # (read and update) where PostgreSQL has a sequence.
+    assert len(sql) == (16 if connection.vendor == "postgresql" else 17), "\n".join(sql)
+    assert sum('FROM "insured_contract"' in q for q in sql) == 2
+    assert sum('MAX("insured_coveredmonth"."month")' in q for q in sql) == 1
+    assert sum('FROM "samt_smsmessage"' in q for q in sql) == 1

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from insured import ledger, selectors
+from insured import selectors
 from insured.demand import gate_refusal_record
 from insured.forms import EndMonthForm
 from insured.models import Channel, Contract
@@ -26,8 +26,10 @@ NO_CONTRACT = "قرارداد فعالی برای شما ثبت نشده است�
 
 
 def _contract_or_none(request: AuthenticatedRequest) -> Contract | None:
-    person = selectors.person_for_user(request.user)
-    return ledger.active_contract(person.pk)
+    contract = selectors.active_contract_for_user(request.user)
+    if contract is None:
+        selectors.person_for_user(request.user)  # 404 for an account with no insured person behind it
+    return contract
 
 
 @role_required(Role.INSURED)
