@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from insured.models import DebtSlip, DebtSlipStatus, Slip, SlipStatus
@@ -102,19 +102,30 @@ def _move(attempt: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], 
     VERIFYING attempt into FAILED (the money would stay taken and the slip unpaid).
     """
     with transaction.atomic():
-        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
-        if locked.state != attempt.state or to not in ALLOWED_MOVES.get(locked.state, set()):
-            raise StaleMove(f"{locked.order_id}: saw {attempt.state}, is {locked.state}, asked for {to}")
-        before = locked.state
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.state = to
-        locked.updated_at = timezone.now()
-        locked.save()
-        if then is not None:
-            then(locked)
-        PaymentEvent.objects.create(attempt=locked, kind=PaymentEvent.Kind.TRANSITION, name=f"{before}->{to}",
-                                    data={"reason": locked.failure_reason})
+        return _apply(_lock_as_seen(attempt, to), to, then=then, **fields)
+
+
+def _lock_as_seen(attempt: PaymentAttempt, to: str) -> PaymentAttempt:
+    """The attempt locked, if it is still in the state the caller saw and may move to `to`; else StaleMove."""
+    locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+    if locked.state != attempt.state or to not in ALLOWED_MOVES.get(locked.state, set()):
+        raise StaleMove(f"{locked.order_id}: saw {attempt.state}, is {locked.state}, asked for {to}")
+    return locked
+
+
+def _apply(locked: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], None] | None = None,
+           **fields: Any) -> PaymentAttempt:
+    """The second half of _move, in its transaction: the locked attempt moved, saved and its transition logged."""
+    before = locked.state
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.state = to
+    locked.updated_at = timezone.now()
+    locked.save()
+    if then is not None:
+        then(locked)
+    PaymentEvent.objects.create(attempt=locked, kind=PaymentEvent.Kind.TRANSITION, name=f"{before}->{to}",
+                                data={"reason": locked.failure_reason})
     return locked
 
 
@@ -233,7 +244,10 @@ def _create_attempt(actor: Actor, payable: Slip | DebtSlip, gateway: PaymentGate
 # Driving an attempt to its end: the callback and the reconciler both come here ------------------------------
 
 
-def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> PaymentAttempt:
+def payment_drive(attempt: PaymentAttempt, *, hint: CallbackHint | None = None,
+                  now: datetime | None = None) -> PaymentAttempt:
+    """Take the attempt as far as the PSP's answers allow. `hint` is what the callback calling this has just
+    recorded (payment_record_callback); without it, the latest hint in the attempt's log is used."""
     gateway = gateway_for(attempt)
     now = now or timezone.now()
     attempt.refresh_from_db()
@@ -243,7 +257,7 @@ def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> Pa
             # it must not keep the slip from being paid.
             attempt = _move(attempt, State.FAILED, failure_reason=text.BANK_UNAVAILABLE)
         if attempt.state in (State.REDIRECTED, State.CHECKING):
-            attempt = _check(attempt, gateway, now)
+            attempt = _check(attempt, gateway, now, hint)
         if attempt.state in (State.VERIFYING, State.VERIFY_UNKNOWN):
             attempt = _verify(attempt, gateway, now)
         if attempt.state == State.REVERSE_PENDING:
@@ -255,10 +269,19 @@ def payment_drive(attempt: PaymentAttempt, *, now: datetime | None = None) -> Pa
     return attempt
 
 
-def payment_record_hint(attempt: PaymentAttempt, hint: CallbackHint) -> None:
-    """What a callback for this attempt's own token said, kept for every later driver (the reconciler
-    included): for a PSP with no lookup by token, it is the only source of the bank's reference."""
-    record_event(attempt, PaymentEvent.Kind.CALLBACK, "hint", hint.as_dict())
+def payment_record_callback(attempt: PaymentAttempt, method: str, fields: dict[str, str],
+                            hint: CallbackHint) -> None:
+    """A callback for this attempt's own token, stored in one write before anything acts on it (payments.md §8,
+    "verify, store, acknowledge, then process"): the fields as they came, and the hint they carry, kept for every
+    later driver (the reconciler included): for a PSP with no lookup by token, it is the only source of the bank's
+    reference."""
+    with transaction.atomic():
+        PaymentEvent.objects.bulk_create([
+            PaymentEvent(attempt=attempt, kind=PaymentEvent.Kind.CALLBACK, name=method,
+                         data=_json_safe({"fields": fields})),
+            PaymentEvent(attempt=attempt, kind=PaymentEvent.Kind.CALLBACK, name="hint",
+                         data=_json_safe(hint.as_dict())),
+        ])
 
 
 def _latest_hint(attempt: PaymentAttempt) -> CallbackHint | None:
@@ -287,11 +310,12 @@ def _ask(attempt: PaymentAttempt, name: str, call: Callable[[], Any]) -> Any:
     return answer
 
 
-def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> PaymentAttempt:
+def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime,
+           hint: CallbackHint | None = None) -> PaymentAttempt:
     if attempt.state == State.REDIRECTED:
         attempt = _move(attempt, State.CHECKING)
     try:
-        hint = _latest_hint(attempt)
+        hint = hint or _latest_hint(attempt)
         receipt: ReceiptResult = _ask(attempt, "receipt", lambda: gateway.receipt(token=attempt.token, hint=hint))
     except GatewayError:
         if now > attempt.created_at + gateway.receipt_window + CLOCK_GRACE:
@@ -360,10 +384,9 @@ def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
     try:
         with transaction.atomic():
             # The attempt, then the contract, then the slip: the order _credit locks them in.
-            PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
-            settled = _payable_already_paid(attempt)
-            if not settled:
-                return _move(attempt, State.VERIFYING, **fields)
+            locked = _lock_as_seen(attempt, State.VERIFYING)
+            if not _payable_already_paid(attempt):
+                return _apply(locked, State.VERIFYING, **fields)
     except IntegrityError:
         # The database's own guard: another attempt already claims this slip, or the reference is used.
         if receipt.ref_num and _reference_used_elsewhere(attempt, receipt.ref_num):
@@ -371,16 +394,19 @@ def _claim(attempt: PaymentAttempt, receipt: ReceiptResult) -> PaymentAttempt:
     return _reject(attempt, text.PAID_ELSEWHERE, {"why": "paid elsewhere", "ref_num": receipt.ref_num})
 
 
-def _contract_id(payable: Slip | DebtSlip) -> int:
+def _contract_id(payable: Slip | DebtSlip) -> int | Subquery:
+    """The contract a payable belongs to; of a debt slip, found by the locking statement itself."""
     if isinstance(payable, Slip):
         return payable.contract_id
-    return DebtSlip.objects.values_list("statement__contract_id", flat=True).get(pk=payable.pk)
+    return Subquery(DebtSlip.objects.filter(pk=payable.pk).values("statement__contract_id"))
 
 
 def _payable_already_paid(attempt: PaymentAttempt) -> bool:
-    contract_lock(_contract_id(attempt.payable))
+    """Locks the contract (found by the locking statement itself), then the slip or debt slip."""
     if attempt.slip_id is not None:
+        contract_lock(Subquery(Slip.objects.filter(pk=attempt.slip_id).values("contract_id")))
         return Slip.objects.select_for_update().get(pk=attempt.slip_id).status == SlipStatus.PAID
+    contract_lock(Subquery(DebtSlip.objects.filter(pk=attempt.debt_slip_id or 0).values("statement__contract_id")))
     return DebtSlip.objects.select_for_update().get(pk=attempt.debt_slip_id or 0).status == DebtSlipStatus.PAID
 
 
@@ -409,7 +435,7 @@ def _verify(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime) -> 
         _alert(moved, "payment.amount_mismatch", {"why": mismatch, "original": result.original_amount,
                                                    "affective": result.affective_amount, "ref_num": result.ref_num})
         return moved
-    return _credit(attempt, result)
+    return _credit(attempt, result, gateway)
 
 
 def _verify_unknown(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime, why: str) -> PaymentAttempt:
@@ -445,15 +471,18 @@ def bank_time(attempt: PaymentAttempt, result: VerifyResult, now: datetime) -> d
     return taken if attempt.created_at - CLOCK_GRACE <= taken <= now + CLOCK_GRACE else now
 
 
-def _credit(attempt: PaymentAttempt, result: VerifyResult) -> PaymentAttempt:
-    """The slip becomes paid in the same transaction as the attempt succeeds, or neither happens."""
-    paid_at = bank_time(attempt, result, timezone.now())
+def _credit(attempt: PaymentAttempt, result: VerifyResult, gateway: PaymentGateway) -> PaymentAttempt:
+    """The slip becomes paid in the same transaction as the attempt succeeds, or neither happens. A PSP that
+    deposits verified money by itself has nothing to be asked afterwards: the attempt is settled as it succeeds."""
+    now = timezone.now()
+    paid_at = bank_time(attempt, result, now)
     reference = f"{attempt.psp}:{attempt.terminal_id}:{attempt.bank_ref}"
     try:
         with transaction.atomic():
             return _move(attempt, State.SUCCEEDED, paid_at=paid_at, rrn=result.rrn or attempt.rrn,
                          trace_no=result.trace_no or attempt.trace_no,
                          masked_pan=result.masked_pan or attempt.masked_pan,
+                         settled_at=now if gateway.deposits_by_itself else None,
                          then=lambda locked: _mark_payable_paid(locked, reference, paid_at))
     except (DomainError, IntegrityError) as refusal:
         # Verified money for something no longer payable (voided, expired, changed, its reference or months
@@ -483,7 +512,7 @@ def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetim
     if isinstance(payable, Slip):
         slip = slip_mark_paid(actor=SYSTEM, slip=payable, reference=reference, amount=attempt.amount_rial,
                               paid_at=paid_at)
-        sms_queue(to=payable.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
+        sms_queue(to=slip.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
                   text=sms_texts.slip_credited(first=slip.first_month, last=slip.last_month,
                                                reference=attempt.bank_ref))
     else:

@@ -28,7 +28,7 @@ from payments.services import (
     BRANCH_COUNTER_ROLES,
     gateway_for,
     payment_drive,
-    payment_record_hint,
+    payment_record_callback,
     payment_start,
     record_event,
 )
@@ -150,9 +150,8 @@ def callback(request: HttpRequest, order_id: str) -> HttpResponse:
             record_event(attempt, PaymentEvent.Kind.CALLBACK, "foreign", {"fields": callback_record(fields)})
         raise Http404
     # Stored first, before anything acts on it (payments.md §8, "verify, store, acknowledge, then process").
-    record_event(attempt, PaymentEvent.Kind.CALLBACK, request.method or "", {"fields": callback_record(fields)})
-    payment_record_hint(attempt, hint)
-    payment_drive(attempt)
+    payment_record_callback(attempt, request.method or "", callback_record(fields), hint)
+    payment_drive(attempt, hint=hint)
     return redirect("payments:result", public_key=attempt.public_key, permanent=False)
 
 

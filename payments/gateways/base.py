@@ -242,6 +242,7 @@ class PaymentGateway(Protocol):
     receipt_window: timedelta  # after the token
     verify_window: timedelta  # after the payment; then the PSP reverses by itself
     reverse_window: timedelta  # after the payment
+    deposits_by_itself: bool  # verified money is deposited without a settle call (then `settle` is never called)
 
     def request_token(self, request: TokenRequest) -> TokenResult: ...
 

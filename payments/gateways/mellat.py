@@ -103,6 +103,8 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 
 class MellatGateway:
     name = "mellat"
+    # An unsettled sale is never deposited (bpSettleRequest, payments.md §2.3): settle is asked after verify.
+    deposits_by_itself = False
     label = "به‌پرداخت ملت"
     # The bank's payment session; a payer idle longer gets ResCode 415 (session timed out).
     token_lifetime = timedelta(minutes=15)

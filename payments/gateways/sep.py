@@ -108,6 +108,8 @@ class SepGateway:
     receipt_window = timedelta(hours=1)
     verify_window = timedelta(minutes=30)
     reverse_window = timedelta(minutes=50)
+    # SEP deposits a verified payment by itself (v3.3 §2 step 5): nothing to ask after verify.
+    deposits_by_itself = True
 
     def __init__(self, *, base_url: str, terminal_id: str, timeout_seconds: float = 10.0,
                  report_url: str = "") -> None:

@@ -72,8 +72,9 @@ def test_1_the_reconciler_verifies_a_payment_whose_callback_never_came(slip, ins
     assert psp_txn(attempt).status == Transaction.Status.VERIFIED
     assert transitions(attempt) == ["created->redirected", "redirected->checking", "checking->verifying",
                                     "verifying->succeeded"]
-    assert [e.name for e in events(attempt, PaymentEvent.Kind.PSP_ANSWER)] == ["token", "receipt", "verify",
-                                                                                "settle"]
+    # SEP deposits by itself: no settle is asked, and the attempt is settled as it succeeds.
+    assert [e.name for e in events(attempt, PaymentEvent.Kind.PSP_ANSWER)] == ["token", "receipt", "verify"]
+    assert attempt.settled_at is not None
     assert audit_actions(attempt) == ["payment.started", "payment.succeeded"]
     assert "پرداخت با موفقیت انجام شد" in result_text(payer, attempt)
 
