@@ -163,6 +163,8 @@ class InsuredPerson(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def audit_place(self) -> tuple[int, int]:
+        if InsuredPerson.branch.is_cached(self):  # read with the person already: no query
+            return self.branch_id, self.branch.province_id
         return persons_place(pk=self.pk)
 
 
@@ -245,6 +247,8 @@ class Contract(models.Model):
         return f"قرارداد {self.number}"
 
     def audit_place(self) -> tuple[int, int]:
+        if Contract.insured.is_cached(self):
+            return self.insured.audit_place()
         return persons_place(contracts=self.pk)
 
     @property
@@ -546,6 +550,9 @@ class Slip(models.Model):
         return f"برگ {self.number}"
 
     def audit_place(self) -> tuple[int, int]:
+        # Issuing and crediting read the contract, the person and their branch already (under the locks).
+        if Slip.contract.is_cached(self):
+            return self.contract.audit_place()
         return persons_place(contracts__slips=self.pk)
 
     def is_payable(self, at: datetime | None = None) -> bool:

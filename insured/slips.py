@@ -273,8 +273,8 @@ def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, pai
     (voided, expired, wrong amount, a reference already used) is refused and credits nothing.
     """
     contract_lock(slip.contract_id)
-    # With the person (their mobile), whom the caller tells: the contract is locked already, only the slip here.
-    locked = Slip.objects.select_for_update(of=("self",)).select_related("contract__insured").get(pk=slip.pk)
+    # With the person (their mobile, their branch for the audit trail): the contract is locked already, only the slip.
+    locked = Slip.objects.select_for_update(of=("self",)).select_related("contract__insured__branch").get(pk=slip.pk)
     if locked.status == SlipStatus.PAID and locked.payment_reference == reference:
         return locked
     if locked.status != SlipStatus.ISSUED:

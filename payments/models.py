@@ -109,6 +109,8 @@ class PaymentAttempt(models.Model):
 
     def audit_place(self) -> tuple[int, int]:
         if self.slip_id is not None:
+            if PaymentAttempt.slip.is_cached(self) and self.slip is not None:
+                return self.slip.audit_place()
             return persons_place(contracts__slips=self.slip_id)
         return persons_place(contracts__statements__debt_slips=self.debt_slip_id)
 

@@ -512,6 +512,7 @@ def _mark_payable_paid(attempt: PaymentAttempt, reference: str, paid_at: datetim
     if isinstance(payable, Slip):
         slip = slip_mark_paid(actor=SYSTEM, slip=payable, reference=reference, amount=attempt.amount_rial,
                               paid_at=paid_at)
+        attempt.slip = slip  # the same row, read under its lock with the person it is filed under
         sms_queue(to=slip.contract.insured.mobile, event=f"payment.credited:{attempt.pk}",
                   text=sms_texts.slip_credited(first=slip.first_month, last=slip.last_month,
                                                reference=attempt.bank_ref))
