@@ -99,9 +99,9 @@ def test_the_online_quote_page_reads_the_database_a_fixed_number_of_times(staff_
     many, all_many, months_many = _quote_page_queries(twelve, "0499370899", client_for, FARVARDIN_1405_DAY)
     few, all_few, months_few = _quote_page_queries(two, "0012345679", client_for, ESFAND_1405_DAY)
     assert (months_many, months_few) == (12, 2)
-    # The person and the contract, the standing (the last paid month) and the dependants, whatever the number of
-    # months; the per-capita, wage and rate tables come from this process's cache (insured.ledger.rate_tables).
-    assert many == few == 4
+    # The contract with its person (one read), the standing (the last paid month) and the dependants, whatever the
+    # number of months; the per-capita, wage and rate tables come from this process's cache (ledger.rate_tables).
+    assert many == few == 3
     # Nor does any other read (the session and login plumbing included) grow with the months.
     assert all_many == all_few
 
