@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from insured import services
 from insured.management.commands import compute_statements
@@ -111,6 +112,21 @@ def test_any_chunk_size_gives_the_same_result(staff_actor, contracts_of_1404):
     expected = by_service(staff_actor, contracts_of_1404[0], 1404)
     run("1404", "--quiet", "--chunk", "2")
     assert snapshot(1404) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: --workers is 1 there")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_write_what_one_does_and_recompute_only_what_changed(staff_actor, contracts_of_1404):
+    expected = by_service(staff_actor, contracts_of_1404[0], 1404)
+    out, _ = run("1404", "--quiet", "--chunk", "2", "--workers", "2")
+    assert snapshot(1404) == expected
+    assert "9 statements computed (9 new)" in out
+    family = contracts_of_1404[0][4]
+    CoveredMonth.objects.filter(contract=family, month=M(1404, 6)).delete()
+    out, _ = run("1404", "--quiet", "--chunk", "2", "--workers", "2")
+    assert "9 statements computed (0 new), 0 lines written" in out
+    assert AuditEvent.objects.filter(action="statements.batch_computed").latest("pk").after["lines_deleted"] == 1
+    assert snapshot(1404)[family.pk][1][-1][0] == M(1404, 5)
 
 
 def test_1399_changes_the_minimum_wage_at_tir(staff_actor, branch_a):

@@ -16,6 +16,8 @@ issued and settled ones are never touched, so a re-run is idempotent and a run t
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -47,9 +49,11 @@ COVERED = CoveredMonth._meta.db_table
 STATEMENT = AccountStatement._meta.db_table
 LINE = StatementLine._meta.db_table
 COMPUTED = rules.STATEMENT_COMPUTED
-# The lines of one chunk as computed, before they are compared with the stored ones: a temporary table of this
-# connection (no WAL on PostgreSQL), made by create_scratch().
+# The lines of one chunk as computed, by contract, before they are compared with the stored ones or written, and the
+# chunk's statements whose stored lines or totals differ from them: temporary tables of this connection (no WAL on
+# PostgreSQL), made by create_scratch().
 SCRATCH = "compute_statements_chunk"
+CHANGED = "compute_statements_changed"
 # What a recomputation may change on a line; a line where none of them differs is left unwritten.
 LINE_FIGURES = ("days", "daily_wage_base", "rate_bp", "premium_due", "per_capita_due", "amount_paid", "slip_number",
                 "difference")
@@ -78,6 +82,11 @@ def year_rates(year: int) -> YearRates:
     return YearRates(months=months, rates=rates, per_capita_entered=fee is not None)
 
 
+def _differs(stored: str, computed: str) -> str:
+    """SQL true where a stored line's figures differ from the computed one's."""
+    return " OR ".join(f"{stored}.{column} <> {computed}.{column}" for column in LINE_FIGURES)
+
+
 def values_table(name: str, columns: str, rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     """`name(columns) AS (VALUES ...)` for a WITH clause; numbers are cast to BIGINT so PostgreSQL never
     multiplies them as 32-bit integers."""
@@ -86,7 +95,7 @@ def values_table(name: str, columns: str, rows: list[tuple[Any, ...]]) -> tuple[
 
 
 class StatementBatch:
-    """The SQL of one run: which contracts are in scope, and the five statements that compute a chunk."""
+    """The SQL of one run: which contracts are in scope, and the statements that compute a chunk."""
 
     def __init__(self, year: int, rates: YearRates, branch_id: int | None) -> None:
         self.year = year
@@ -112,112 +121,187 @@ class StatementBatch:
         scope, params = self._in_scope()
         return _one(f"SELECT COUNT(*) FROM {CONTRACT} c WHERE {scope}", params)
 
-    def next_chunk(self, after: int, size: int) -> tuple[int, int]:
-        """(last contract id, number of contracts) of the next chunk after id `after`; (after, 0) at the end."""
+    def next_chunk(self, after: int, size: int, until: int | None = None) -> tuple[int, int]:
+        """(last contract id, number of contracts) of the next chunk after id `after` (up to id `until`);
+        (after, 0) at the end."""
         scope, params = self._in_scope()
+        bound, bound_params = (" AND c.id <= %s", [until]) if until is not None else ("", [])
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT MAX(id), COUNT(*) FROM (SELECT c.id AS id FROM {CONTRACT} c WHERE c.id > %s AND {scope} "
-                "ORDER BY c.id LIMIT %s) chunk",
-                [after, *params, size],
+                f"SELECT MAX(id), COUNT(*) FROM (SELECT c.id AS id FROM {CONTRACT} c WHERE c.id > %s{bound} "
+                f"AND {scope} ORDER BY c.id LIMIT %s) chunk",
+                [after, *bound_params, *params, size],
             )
             last_id, count = cursor.fetchone()
         return (last_id or after), count
 
-    def _statements(self, low: int, high: int) -> tuple[str, list[Any]]:
+    def split(self, parts: int) -> list[tuple[int, int]]:
+        """The contracts in scope as `parts` id ranges (low, high] of about as many contracts each."""
+        scope, params = self._in_scope()
+        total = self.count()
+        bounds = [0]
+        for part in range(1, parts):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT c.id FROM {CONTRACT} c WHERE {scope} ORDER BY c.id LIMIT 1 OFFSET %s",
+                               [*params, total * part // parts - 1])
+                row = cursor.fetchone()
+            if row is not None and row[0] > bounds[-1]:
+                bounds.append(row[0])
+        bounds.append(_one(f"SELECT COALESCE(MAX(c.id), 0) FROM {CONTRACT} c WHERE {scope}", params))
+        return [(low, high) for low, high in itertools.pairwise(bounds) if high > low]
+
+    def _statements(self, low: int, high: int, alias: str = STATEMENT) -> tuple[str, list[Any]]:
         """The statements of the year for contracts in (low, high], in the branch when one is given."""
-        sql = f"{STATEMENT}.year = %s AND {STATEMENT}.contract_id > %s AND {STATEMENT}.contract_id <= %s"
+        sql = f"{alias}.year = %s AND {alias}.contract_id > %s AND {alias}.contract_id <= %s"
         if self.branch_sql:
-            sql += (f" AND {STATEMENT}.contract_id IN (SELECT c.id FROM {CONTRACT} c WHERE c.id > %s AND c.id <= %s"
+            sql += (f" AND {alias}.contract_id IN (SELECT c.id FROM {CONTRACT} c WHERE c.id > %s AND c.id <= %s"
                     f"{self.branch_sql})")
             return sql, [self.year, low, high, low, high, *self.branch_params]
         return sql, [self.year, low, high]
 
     def run_chunk(self, low: int, high: int, now: Any) -> Counter[str]:
         """Compute contracts (low, high] in the caller's transaction."""
-        scope, scope_params = self._in_scope()
-        statements, statement_params = self._statements(low, high)
-        counts: Counter[str] = Counter()
-        computed = f"{statements} AND {STATEMENT}.status = %s"
-        computed_params = [*statement_params, COMPUTED]
+        counts: Counter[str] = Counter({"statements_created": 0, "statements_computed": 0, "lines_written": 0,
+                                        "lines_deleted": 0})
         with connection.cursor() as cursor:
-            # 1. A statement for every contract in scope that has none (a clerk's concurrent one wins).
-            cursor.execute(
-                f"INSERT INTO {STATEMENT} (contract_id, year, status, due_total, paid_total, balance, computed_at) "
-                f"SELECT c.id, %s, %s, 0, 0, 0, %s FROM {CONTRACT} c WHERE c.id > %s AND c.id <= %s AND {scope} "
-                "ON CONFLICT (contract_id, year) DO NOTHING",
-                [self.year, COMPUTED, now, low, high, *scope_params],
-            )
-            counts["statements_created"] = cursor.rowcount
-            # 2. Lock the statements still computed before touching their lines: a clerk issuing one of them
-            #    now waits for this chunk, and then issues the new figures. A row lock writes no new row version
-            #    (SQLite has one writer at a time: the chunk's first write above already holds it).
-            lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-            cursor.execute(
-                f"SELECT COUNT(*), MIN(id), MAX(id) FROM (SELECT id FROM {STATEMENT} WHERE {computed}{lock}) s",
-                computed_params,
-            )
-            counts["statements_computed"], low_id, high_id = cursor.fetchone()
-            # The chunk's lines lie in this range of the (statement, month) index: each step below reads that
-            # range, not the whole table of lines.
-            in_range = f"{LINE}.statement_id BETWEEN {int(low_id or 0)} AND {int(high_id or 0)}"
-            # 3. Every paid month of the year at the year's rates, into the chunk's scratch table ...
+            # 1. Every paid month of the year, at the year's rates, of the chunk's contracts whose statement is
+            #    missing or still computed, into the scratch table (this connection's own; no WAL on PostgreSQL).
             cursor.execute(f"DELETE FROM {SCRATCH}")
-            sql, params = self._compute_lines(computed)
-            cursor.execute(sql, [*params, *computed_params])
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {SCRATCH}")
-            # 4. ... then a line whose figures changed is updated, a new one inserted, one whose month is no longer
-            #    paid deleted; an unchanged line is not written at all (a recomputation rewrites only what changed).
-            # Statements made by this chunk have no lines yet: nothing to compare or delete.
-            recomputing = counts["statements_created"] < counts["statements_computed"]
-            differs = " OR ".join(f"{LINE}.{column} <> n.{column}" for column in LINE_FIGURES)
-            counts["lines_written"] = counts["lines_deleted"] = 0
-            if recomputing:
-                cursor.execute(
-                    f"UPDATE {LINE} SET {', '.join(f'{column} = n.{column}' for column in LINE_FIGURES)} "
-                    f"FROM {SCRATCH} n WHERE {in_range} AND {LINE}.statement_id = n.statement_id "
-                    f"AND {LINE}.month = n.month AND ({differs})"
-                )
-                counts["lines_written"] += cursor.rowcount
-            columns = f"statement_id, month, {', '.join(LINE_FIGURES)}"
-            # (The unique index finds the lines that exist; a NOT EXISTS over the lines would read, in a year's first
-            # chunk, every line this same statement inserts, while the statistics still call the table empty.)
-            cursor.execute(
-                f"INSERT INTO {LINE} ({columns}) SELECT {columns} FROM {SCRATCH} WHERE true "
-                "ON CONFLICT (statement_id, month) DO NOTHING"
-            )
-            counts["lines_written"] += cursor.rowcount
-            if recomputing:
-                cursor.execute(
-                    f"DELETE FROM {LINE} WHERE {in_range} "
-                    f"AND statement_id IN (SELECT id FROM {STATEMENT} WHERE {computed}) "
-                    f"AND NOT EXISTS (SELECT 1 FROM {SCRATCH} n WHERE n.statement_id = {LINE}.statement_id "
-                    f"AND n.month = {LINE}.month)",
-                    computed_params,
-                )
-                counts["lines_deleted"] += cursor.rowcount
-            # 5. Totals and balance from the chunk's lines, written only where they changed (and computed_at then).
-            cursor.execute(
-                f"UPDATE {STATEMENT} SET due_total = t.due, paid_total = t.paid, balance = t.balance, "
-                f"computed_at = %s FROM ("
-                f"SELECT {STATEMENT}.id AS id, COALESCE(SUM(n.premium_due + n.per_capita_due), 0) AS due, "
-                "COALESCE(SUM(n.amount_paid), 0) AS paid, COALESCE(SUM(n.difference), 0) AS balance "
-                f"FROM {STATEMENT} LEFT JOIN {SCRATCH} n ON n.statement_id = {STATEMENT}.id WHERE {computed} "
-                f"GROUP BY {STATEMENT}.id) t WHERE {STATEMENT}.id = t.id AND ("
-                f"{STATEMENT}.due_total <> t.due OR {STATEMENT}.paid_total <> t.paid "
-                f"OR {STATEMENT}.balance <> t.balance)",
-                [now, *computed_params],
-            )
+            sql, params = self._compute_lines(low, high)
+            cursor.execute(sql, params)
+            # 2. The statements computed before: only those whose stored lines or totals differ are written.
+            self._recompute(cursor, low, high, now, counts)
+            # 3. A statement, with its totals, for every contract in scope that has none, and its lines.
+            self._create(cursor, low, high, now, counts)
+            statements, statement_params = self._statements(low, high)
             cursor.execute(f"SELECT COUNT(*) FROM {STATEMENT} WHERE {statements} AND status <> %s",
                            [*statement_params, COMPUTED])
             counts["statements_left_issued_or_settled"] = cursor.fetchone()[0]
         return counts
 
-    def _compute_lines(self, computed: str) -> tuple[str, list[Any]]:
+    def _recompute(self, cursor: Any, low: int, high: int, now: Any, counts: Counter[str]) -> None:
+        computed, computed_params = self._statements(low, high, "s")
+        computed, computed_params = f"{computed} AND s.status = %s", [*computed_params, COMPUTED]
+        cursor.execute(f"SELECT COUNT(*), MIN(s.id), MAX(s.id) FROM {STATEMENT} s WHERE {computed}", computed_params)
+        existing, low_id, high_id = cursor.fetchone()
+        counts["statements_computed"] += existing
+        if not existing:
+            return
+        # Which of them differ from what the chunk computed: a line missing, extra or different (one full join of
+        # the computed lines with the stored ones, read in the chunk's range of the line index), or a total.
+        # Reading is all a recomputation of unchanged statements costs: nothing is locked or written for them.
+        cursor.execute(f"DELETE FROM {CHANGED}")
+        cursor.execute(
+            f"INSERT INTO {CHANGED} (statement_id) "
+            f"SELECT s.id FROM {STATEMENT} s LEFT JOIN (SELECT contract_id, SUM(premium_due + per_capita_due) AS due, "
+            f"SUM(amount_paid) AS paid FROM {SCRATCH} GROUP BY contract_id) t ON t.contract_id = s.contract_id "
+            f"WHERE {computed} AND (s.due_total <> COALESCE(t.due, 0) OR s.paid_total <> COALESCE(t.paid, 0)) "
+            "UNION "
+            "SELECT COALESCE(n.statement_id, o.statement_id) FROM "
+            f"(SELECT s.id AS statement_id, x.* FROM {SCRATCH} x JOIN {STATEMENT} s ON s.contract_id = x.contract_id "
+            f"WHERE {computed}) n FULL JOIN "
+            f"(SELECT l.* FROM {LINE} l WHERE l.statement_id BETWEEN %s AND %s AND l.statement_id IN "
+            f"(SELECT s.id FROM {STATEMENT} s WHERE {computed})) o "
+            "ON o.statement_id = n.statement_id AND o.month = n.month "
+            f"WHERE n.statement_id IS NULL OR o.statement_id IS NULL OR {_differs('o', 'n')}",
+            [*computed_params, *computed_params, low_id, high_id, *computed_params],
+        )
+        if not cursor.rowcount:
+            return
+        # Lock the changed statements before touching their lines: a clerk issuing one of them now waits for this
+        # chunk, and then issues the new figures. One issued meanwhile is left as it was issued.
+        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT id FROM {STATEMENT} WHERE id IN "
+                       f"(SELECT statement_id FROM {CHANGED}){lock}) locked")
+        cursor.execute(f"DELETE FROM {CHANGED} WHERE NOT EXISTS (SELECT 1 FROM {STATEMENT} s "
+                       f"WHERE s.id = {CHANGED}.statement_id AND s.status = %s)", [COMPUTED])
+        mine = f"IN (SELECT statement_id FROM {CHANGED})"
+        computed_lines = (f"(SELECT s.id AS statement_id, x.* FROM {SCRATCH} x JOIN {STATEMENT} s "
+                          f"ON s.contract_id = x.contract_id AND s.year = %s WHERE s.id {mine})")
+        # A line whose figures changed is updated in place, a new one inserted, one whose month is no longer paid
+        # deleted.
+        cursor.execute(
+            f"UPDATE {LINE} SET {', '.join(f'{column} = n.{column}' for column in LINE_FIGURES)} "
+            f"FROM {computed_lines} n WHERE {LINE}.statement_id = n.statement_id AND {LINE}.month = n.month "
+            f"AND ({_differs(LINE, 'n')})",
+            [self.year],
+        )
+        counts["lines_written"] += cursor.rowcount
+        columns = ", ".join(LINE_FIGURES)
+        cursor.execute(
+            f"INSERT INTO {LINE} (statement_id, month, {columns}) SELECT n.statement_id, n.month, "
+            f"{', '.join(f'n.{column}' for column in LINE_FIGURES)} FROM {computed_lines} n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {LINE} l WHERE l.statement_id = n.statement_id AND l.month = n.month)",
+            [self.year],
+        )
+        counts["lines_written"] += cursor.rowcount
+        cursor.execute(
+            f"DELETE FROM {LINE} WHERE statement_id {mine} AND NOT EXISTS (SELECT 1 FROM {computed_lines} n "
+            f"WHERE n.statement_id = {LINE}.statement_id AND n.month = {LINE}.month)",
+            [self.year],
+        )
+        counts["lines_deleted"] += cursor.rowcount
+        cursor.execute(
+            f"UPDATE {STATEMENT} SET due_total = t.due, paid_total = t.paid, balance = t.due - t.paid, "
+            f"computed_at = %s FROM (SELECT c.statement_id AS id, "
+            "COALESCE(SUM(n.premium_due + n.per_capita_due), 0) AS due, COALESCE(SUM(n.amount_paid), 0) AS paid "
+            f"FROM {CHANGED} c LEFT JOIN {computed_lines} n ON n.statement_id = c.statement_id "
+            f"GROUP BY c.statement_id) t WHERE {STATEMENT}.id = t.id",
+            [now, self.year],
+        )
+
+    def _create(self, cursor: Any, low: int, high: int, now: Any, counts: Counter[str]) -> None:
+        """New statements are written once, with their totals, and their lines with a plain insert: nobody else
+        sees them before the chunk commits, so there is nothing to lock, compare or update afterwards. (A clerk's
+        statement made meanwhile for one of the contracts wins; the chunk leaves it alone.)"""
+        scope, scope_params = self._in_scope()
+        columns = ", ".join(LINE_FIGURES)
+        select = (
+            f"SELECT c.id, %s, %s, COALESCE(t.due, 0), COALESCE(t.paid, 0), COALESCE(t.due, 0) - COALESCE(t.paid, 0), "
+            f"%s FROM {CONTRACT} c LEFT JOIN (SELECT contract_id, SUM(premium_due + per_capita_due) AS due, "
+            f"SUM(amount_paid) AS paid FROM {SCRATCH} GROUP BY contract_id) t ON t.contract_id = c.id "
+            f"WHERE c.id > %s AND c.id <= %s AND NOT EXISTS (SELECT 1 FROM {STATEMENT} s "
+            f"WHERE s.contract_id = c.id AND s.year = %s) AND {scope} "
+        )
+        params = [self.year, COMPUTED, now, low, high, self.year, *scope_params]
+        insert = (f"INSERT INTO {STATEMENT} (contract_id, year, status, due_total, paid_total, balance, computed_at) "
+                  f"{select} ON CONFLICT (contract_id, year) DO NOTHING")
+        if connection.vendor == "postgresql":
+            # The statements the insert made, and only those, get their lines: in the same statement.
+            cursor.execute(
+                f"WITH made AS ({insert} RETURNING id, contract_id), "
+                f"written AS (INSERT INTO {LINE} (statement_id, month, {columns}) "
+                f"SELECT made.id, x.month, {', '.join(f'x.{column}' for column in LINE_FIGURES)} "
+                f"FROM made JOIN {SCRATCH} x ON x.contract_id = made.contract_id) "
+                # (Counted from the statements made, not returned by the insert: a million rows kept only to count.)
+                f"SELECT COUNT(DISTINCT made.id), COUNT(x.contract_id) FROM made "
+                f"LEFT JOIN {SCRATCH} x ON x.contract_id = made.contract_id",
+                params,
+            )
+            created, written = cursor.fetchone()
+        else:
+            # SQLite has one writer at a time, and this chunk is it: the statements above the largest id before
+            # the insert are the ones it made.
+            before = _one(f"SELECT COALESCE(MAX(id), 0) FROM {STATEMENT}", [])
+            cursor.execute(insert, params)
+            created = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {LINE} (statement_id, month, {columns}) "
+                f"SELECT s.id, x.month, {', '.join(f'x.{column}' for column in LINE_FIGURES)} FROM {SCRATCH} x "
+                f"JOIN {STATEMENT} s ON s.contract_id = x.contract_id AND s.year = %s WHERE s.id > %s",
+                [self.year, before],
+            )
+            written = cursor.rowcount
+        counts["statements_created"] += created
+        counts["statements_computed"] += created
+        counts["lines_written"] += written
+
+    def _compute_lines(self, low: int, high: int) -> tuple[str, list[Any]]:
         # One VALUES row per (rate code, month) with every figure of that month, joined by a hash join to the
         # chunk's paid months, which are gathered first (MATERIALIZED): otherwise the planner may pair each contract
-        # with every month of the table and probe the paid months once per pair.
+        # with every month of the table and probe the paid months once per pair. The chunk's range is said of the
+        # paid months and the statements too, so that each is read as one range of its (contract, …) index: with it
+        # said of the contracts alone, the planner reads the whole table of paid months once per chunk.
         by_month = {row[0]: row for row in self.rates.months}
         figures = [(code, month, *by_month[month][1:], rate_bp) for code, month, rate_bp in self.rates.rates]
         rates_sql, rates_params = values_table(
@@ -225,25 +309,27 @@ class StatementBatch:
         base = "CAST(p.ratio AS BIGINT) * r.min_daily"
         # WITH comes after INSERT: Python's sqlite3 reports no row count for a statement that starts with WITH.
         sql = f"""
-            INSERT INTO {SCRATCH} (statement_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
+            INSERT INTO {SCRATCH} (contract_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
                                    amount_paid, slip_number, difference)
             WITH {rates_sql},
             paid AS MATERIALIZED (
-                SELECT {STATEMENT}.id AS statement_id, c.rate_code AS rate_code, c.wage_ratio_hundredths AS ratio,
+                SELECT c.id AS contract_id, c.rate_code AS rate_code, c.wage_ratio_hundredths AS ratio,
                        c.treatment AS treatment, cm.month AS month, cm.persons AS persons,
                        cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
-                FROM {STATEMENT}
-                JOIN {CONTRACT} c ON c.id = {STATEMENT}.contract_id
+                FROM {CONTRACT} c
                 JOIN {COVERED} cm ON cm.contract_id = c.id AND cm.month BETWEEN %s AND %s
-                WHERE {computed}
+                     AND cm.contract_id > %s AND cm.contract_id <= %s
+                WHERE c.id > %s AND c.id <= %s{self.branch_sql} AND NOT EXISTS (SELECT 1 FROM {STATEMENT} s
+                      WHERE s.contract_id = c.id AND s.year = %s AND s.status <> %s
+                      AND s.contract_id > %s AND s.contract_id <= %s)
             )
-            SELECT statement_id, month, days, (2 * base + {rules.RATIO_BASIS}) / {2 * rules.RATIO_BASIS}, rate_bp,
+            SELECT contract_id, month, days, (2 * base + {rules.RATIO_BASIS}) / {2 * rules.RATIO_BASIS}, rate_bp,
                    premium, per_capita_due, amount_paid, slip_number, premium + per_capita_due - amount_paid
             FROM (
-                SELECT statement_id, month, days, base, rate_bp, per_capita_due, amount_paid, slip_number,
+                SELECT contract_id, month, days, base, rate_bp, per_capita_due, amount_paid, slip_number,
                        (2 * base * days * rate_bp + {PREMIUM_DIVISOR}) / {2 * PREMIUM_DIVISOR} AS premium
                 FROM (
-                    SELECT p.statement_id AS statement_id, p.month AS month, r.days AS days, r.rate_bp AS rate_bp,
+                    SELECT p.contract_id AS contract_id, p.month AS month, r.days AS days, r.rate_bp AS rate_bp,
                            CASE WHEN {base} < r.ceiling_daily * {rules.RATIO_BASIS} THEN {base}
                                 ELSE r.ceiling_daily * {rules.RATIO_BASIS} END AS base,
                            CASE WHEN p.treatment THEN r.per_capita * p.persons ELSE 0 END AS per_capita_due,
@@ -253,7 +339,8 @@ class StatementBatch:
                 ) AS joined
             ) AS priced
         """
-        return sql, [*rates_params, self.first, self.last]
+        return sql, [*rates_params, self.first, self.last, low, high, low, high, *self.branch_params, self.year,
+                     COMPUTED, low, high]
 
     def check_per_capita(self) -> None:
         """A year whose per-capita fee is not entered cannot price treatment months: refuse, as the ledger does,
@@ -273,13 +360,23 @@ TABLES = [CONTRACT, COVERED, STATEMENT, LINE]
 
 
 def create_scratch() -> None:
+    """This connection's two temporary tables (no WAL on PostgreSQL). The chunk's lines need no index on PostgreSQL
+    (every join with them is a hash join); SQLite joins with nested loops, so it gets one."""
+    key = ", PRIMARY KEY (contract_id, month)" if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Before the first temporary table of the session: room for a chunk's lines in memory. JIT compiling
+            # costs more than it saves on these one-second statements.
+            cursor.execute("SET temp_buffers = '64MB'")
+            cursor.execute("SET work_mem = '64MB'")  # a chunk's hash joins in memory
+            cursor.execute("SET jit = off")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCRATCH} (statement_id bigint NOT NULL, month integer NOT NULL, "
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCRATCH} (contract_id bigint NOT NULL, month integer NOT NULL, "
             "days integer NOT NULL, daily_wage_base bigint NOT NULL, rate_bp integer NOT NULL, "
             "premium_due bigint NOT NULL, per_capita_due bigint NOT NULL, amount_paid bigint NOT NULL, "
-            "slip_number varchar(16) NOT NULL, difference bigint NOT NULL, PRIMARY KEY (statement_id, month))"
+            f"slip_number varchar(16) NOT NULL, difference bigint NOT NULL{key})"
         )
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {CHANGED} (statement_id bigint PRIMARY KEY)")
 
 
 def fresh_statistics(tables: list[str]) -> None:
@@ -318,6 +415,45 @@ class ProgressBar:
             self.out.flush()
 
 
+class Worker:
+    """Computes the chunks of one id range, one transaction each, adding to the run's counts as it goes."""
+
+    def __init__(self, batch: StatementBatch, chunk: int, bar: ProgressBar, counts: Counter[str],
+                 team: tuple[threading.Lock, threading.Event] | None = None) -> None:
+        self.batch, self.chunk, self.bar, self.counts = batch, chunk, bar, counts
+        # Shared by the workers of one run: the lock around the counts, and the signal to stop after a failure.
+        self.lock, self.stop = team or (threading.Lock(), threading.Event())
+        self.failure: BaseException | None = None
+
+    def run(self, low: int, high: int | None) -> None:
+        create_scratch()
+        after, first = low, True
+        while not self.stop.is_set():
+            last_id, size = self.batch.next_chunk(after, self.chunk, high)
+            if not size:
+                return
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with transaction.atomic():
+                done = self.batch.run_chunk(after, last_id, now)
+            with self.lock:
+                self.counts.update(done)
+                self.counts["contracts"] += size
+                self.bar.show(self.counts["contracts"])
+            if first and done["statements_created"] > self.chunk // 2:
+                # The first chunk of a year's new statements: tell the planner the tables are no longer empty.
+                fresh_statistics([STATEMENT, LINE])
+            after, first = last_id, False
+
+    def run_in_thread(self, low: int, high: int | None) -> None:
+        try:
+            self.run(low, high)
+        except BaseException as failure:  # raised again by the command's thread, after the other workers stop
+            self.failure = failure
+            self.stop.set()
+        finally:
+            connection.close()
+
+
 class Command(BaseCommand):
     help = "Computes every contract's account statement of a Jalali YEAR in set-based SQL (idempotent, resumable)."
 
@@ -326,14 +462,21 @@ class Command(BaseCommand):
         parser.add_argument("--branch", metavar="CODE", help="only the insured of this branch (4-digit code)")
         parser.add_argument("--chunk", type=int, default=5000, metavar="N",
                             help="contracts per transaction (default 5,000)")
+        parser.add_argument("--workers", type=int, default=1, metavar="N",
+                            help="database connections computing disjoint ranges of contracts at once (PostgreSQL; "
+                                 "default 1, 2 on a two-core database server)")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         parser.add_argument("--issue", action="store_true",
                             help="then issue them: settle zero and credit balances, issue a debt slip for each debt")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        year, chunk = options["year"], options["chunk"]
+        year, chunk, workers = options["year"], options["chunk"], options["workers"]
         if chunk < 1:
             raise CommandError("--chunk must be at least 1")
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if connection.vendor != "postgresql":
+            workers = 1  # SQLite has one writer at a time
         branch = self._branch(options["branch"])
         try:
             JalaliMonth(year, 1)
@@ -347,7 +490,7 @@ class Command(BaseCommand):
         total = batch.count()
         bar = ProgressBar(total, None if options["quiet"] else self.stderr)
         try:
-            self._run(batch, chunk, bar, counts)
+            self._run(batch, chunk, workers, bar, counts)
         except BaseException as failure:
             self._audit(year, branch, chunk, counts, started, error=repr(failure))
             raise
@@ -381,25 +524,27 @@ class Command(BaseCommand):
             f"{counts['debt_slips']:,} debt slips, {time.monotonic() - started:.1f} s"
         )
 
-    def _run(self, batch: StatementBatch, chunk: int, bar: ProgressBar, counts: Counter[str]) -> None:
-        after = 0
+    def _run(self, batch: StatementBatch, chunk: int, workers: int, bar: ProgressBar,
+             counts: Counter[str]) -> None:
         bar.show(0)
         fresh_statistics(TABLES)
-        create_scratch()
-        while True:
-            last_id, size = batch.next_chunk(after, chunk)
-            if not size:
-                return
-            now = connection.ops.adapt_datetimefield_value(timezone.now())
-            with transaction.atomic():
-                done = batch.run_chunk(after, last_id, now)
-            counts.update(done)
-            if done["statements_created"] > chunk // 2 and counts["statements_created"] == done["statements_created"]:
-                # The first chunk of a year's new statements: tell the planner the table is no longer empty.
-                fresh_statistics([STATEMENT, LINE])
-            counts["contracts"] += size
-            after = last_id
-            bar.show(counts["contracts"])
+        ranges: list[tuple[int, int | None]] = [*batch.split(workers)] if workers > 1 else [(0, None)]
+        if len(ranges) == 1:
+            Worker(batch, chunk, bar, counts).run(*ranges[0])
+            return
+        # Each worker has its own thread, so its own database connection, and its own id range: the chunks of two
+        # workers never share a contract, a statement or a line.
+        shared = (threading.Lock(), threading.Event())
+        team = [Worker(batch, chunk, bar, counts, shared) for _ in ranges]
+        threads = [threading.Thread(target=worker.run_in_thread, args=bounds)
+                   for worker, bounds in zip(team, ranges, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for worker in team:
+            if worker.failure is not None:
+                raise worker.failure
 
     def _branch(self, code: str | None) -> Branch | None:
         if code is None:
