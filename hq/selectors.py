@@ -15,9 +15,9 @@ from hq.models import ChangeKind, ReferenceChange
 from insured import ledger
 from insured.models import AccountStatement, RateCode, SchemeRate, StatementStatus, TreatmentFee, WageTable
 from samt.access import visible_branches, visible_offices
+from samt.formatting import fa_digits, jdate, percent_bp, rials
 from samt.jalali import JalaliMonth
 from samt.models import Branch, BrokerOffice, OfficeStatus, User
-from samt.templatetags.samt_format import fa_digits, jdate, jmonth, percent_bp, rials
 
 
 @dataclass(frozen=True)
@@ -104,18 +104,32 @@ def change_for_user_or_404(user: User, pk: int) -> ReferenceChange:
 
 
 def _fa_date(iso: str) -> str:
-    return str(jdate(date.fromisoformat(iso)))
+    return jdate(date.fromisoformat(iso))
+
+
+def _fa_month(yyyymm: int) -> str:
+    return JalaliMonth.from_int(int(yyyymm)).label
+
+
+def _fa_rials(amount: int) -> str:
+    return rials(int(amount))
+
+
+def _fa_percent(basis_points: int) -> str:
+    return percent_bp(int(basis_points))
 
 
 # What each stored value is called and how it reads, per kind of change.
 _FIELDS: dict[str, list[tuple[str, str, Callable[[Any], str]]]] = {
-    ChangeKind.WAGE: [("effective_from", "اجرا از ماه", jmonth), ("min_daily", "حداقل دستمزد روزانه (ریال)", rials),
-                      ("ceiling_daily", "سقف دستمزد روزانه (ریال)", rials), ("source", "مأخذ", fa_digits)],
-    ChangeKind.PER_CAPITA: [("year", "سال", fa_digits), ("per_capita_monthly", "سرانه ماهانه هر نفر (ریال)", rials),
+    ChangeKind.WAGE: [("effective_from", "اجرا از ماه", _fa_month),
+                      ("min_daily", "حداقل دستمزد روزانه (ریال)", _fa_rials),
+                      ("ceiling_daily", "سقف دستمزد روزانه (ریال)", _fa_rials), ("source", "مأخذ", fa_digits)],
+    ChangeKind.PER_CAPITA: [("year", "سال", fa_digits),
+                            ("per_capita_monthly", "سرانه ماهانه هر نفر (ریال)", _fa_rials),
                             ("effective_from", "اجرا از", _fa_date), ("source", "مأخذ", fa_digits)],
     ChangeKind.SCHEME_RATE: [("rate_code", "کد نرخ", lambda code: RateCode(code).label),
-                             ("effective_from", "اجرا از ماه", jmonth), ("rate_bp", "نرخ", percent_bp)],
-    ChangeKind.FEE_TARIFF: [("year", "سال", fa_digits), ("amount", "کارمزد هر برگ (ریال)", rials),
+                             ("effective_from", "اجرا از ماه", _fa_month), ("rate_bp", "نرخ", _fa_percent)],
+    ChangeKind.FEE_TARIFF: [("year", "سال", fa_digits), ("amount", "کارمزد هر برگ (ریال)", _fa_rials),
                             ("approval_reference", "مصوبه", fa_digits), ("effective_from", "اجرا از", _fa_date),
                             ("effective_to", "اجرا تا", _fa_date)],
     ChangeKind.OFFICE_STATUS: [("status", "وضعیت تازه", lambda status: OfficeStatus(status).label)],

@@ -1,6 +1,7 @@
 """The direction of knowledge of design.md, held by a test: the kernel knows no app, insured knows only the
 kernel, branches, brokers and payments know insured and the kernel but never each other, and hq (the province's
-view over all of them) is known by no app."""
+view over all of them) and the simulated year (a driver of every app's services) are known by no app, nor by each
+other."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
-    "samt": {"insured", "branches", "brokers", "payments", "hq"},
-    "insured": {"branches", "brokers", "payments", "hq"},
-    "branches": {"brokers", "payments", "hq"},
-    "brokers": {"branches", "payments", "hq"},
-    "payments": {"branches", "brokers", "hq"},
+    "samt": {"insured", "branches", "brokers", "payments", "hq", "simulation"},
+    "insured": {"branches", "brokers", "payments", "hq", "simulation"},
+    "branches": {"brokers", "payments", "hq", "simulation"},
+    "brokers": {"branches", "payments", "hq", "simulation"},
+    "payments": {"branches", "brokers", "hq", "simulation"},
+    "hq": {"simulation"},
+    "simulation": {"hq"},
 }
 # The project glue may name every app: the URL list, the settings, the demo-data command and the crawl of the
 # whole portal.
