@@ -6,7 +6,11 @@ messages are not translated at all; these subclasses keep Django's rules and rep
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import password_validation as django_validators
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
 
 from samt.persian import to_persian_digits
 
@@ -41,3 +45,20 @@ class NumericPasswordValidator(django_validators.NumericPasswordValidator):
 
     def get_help_text(self) -> str:
         return "گذرواژه فقط از رقم ساخته نشود."
+
+
+class NotTheCurrentPasswordValidator:
+    """A new password must differ from the one it replaces: the forced first change would otherwise keep the password
+    printed on the branch's letter, and every change the one that may have leaked. Checked against the stored hash,
+    so it holds on every page that changes a password (the password page, the admin)."""
+
+    MESSAGE = "گذرواژه تازه باید با گذرواژه کنونی فرق داشته باشد."
+
+    def validate(self, password: str, user: Any = None) -> None:
+        current = getattr(user, "password", "")
+        # hashers.check_password, not user.check_password: the latter may re-hash and save the user as a side effect.
+        if current and check_password(password, current):
+            raise ValidationError(self.MESSAGE, code="password_unchanged")
+
+    def get_help_text(self) -> str:
+        return "گذرواژه تازه با گذرواژه کنونی یکی نباشد."

@@ -146,6 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "samt.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "samt.passwords.CommonPasswordValidator"},
     {"NAME": "samt.passwords.NumericPasswordValidator"},
+    {"NAME": "samt.passwords.NotTheCurrentPasswordValidator"},
 ]
 LOGIN_URL = "samt:login"
 LOGIN_REDIRECT_URL = "samt:home"

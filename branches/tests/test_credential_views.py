@@ -284,6 +284,18 @@ def test_an_insured_who_must_change_the_password_goes_to_the_password_page_first
         assert text in summary, text
 
 
+def test_the_first_change_refuses_the_printed_password_again(client, staff_a, head_a, insured_person):
+    allocation = issued(staff_a, head_a, insured_person)
+    client.post("/login/", {"username": allocation.username, "password": allocation.password})
+    response = client.post("/password/", {"old_password": allocation.password, "new_password1": allocation.password,
+                                          "new_password2": allocation.password})
+    assert response.status_code == 200
+    assert "گذرواژه تازه باید با گذرواژه کنونی فرق داشته باشد." in response.content.decode()
+    user = User.objects.get(username=allocation.username)
+    assert user.must_change_password
+    assert client.get("/me/").headers["Location"] == "/password/"
+
+
 def test_staff_who_must_change_the_password_are_held_too(client_for, staff_a):
     staff_a.must_change_password = True
     staff_a.save()

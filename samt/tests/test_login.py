@@ -162,6 +162,16 @@ def test_a_weak_new_password_is_refused_in_persian(client_for, insured_user):
     assert response.context["form"].errors["new_password2"]
 
 
+@pytest.mark.parametrize("persona", ["insured_user", "staff_a", "hq_user"])
+def test_nobody_may_change_a_password_to_the_same_one(request, client_for, persona):
+    user = request.getfixturevalue(persona)
+    response = client_for(user).post(
+        "/password/", {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"] == ["گذرواژه تازه باید با گذرواژه کنونی فرق داشته باشد."]
+    assert not AuditEvent.objects.filter(action="auth.password_changed").exists()
+
+
 def test_unconfirmed_devices_do_not_count(client, staff_a):
     TOTPDevice.objects.create(user=staff_a, name="half", confirmed=False)
     login(client, "staff_a")
