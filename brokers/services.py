@@ -23,7 +23,7 @@ from samt.actors import Actor
 from samt.audit import audit_record
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
-from samt.models import BrokerOffice, OfficeStatus
+from samt.models import BrokerOffice, OfficeStatus, SmsMessage
 from samt.numbering import document_number
 from samt.persian import to_persian_digits
 from samt.sms import sms_queue
@@ -31,8 +31,10 @@ from samt.sms import sms_queue
 CODE_VALID_FOR = timedelta(minutes=5)
 CODE_TRIES = 3
 CODES_PER_WALK_IN = 3
-# However many lookups an office makes, a person's phone gets at most this many codes an hour.
-CODES_PER_PERSON_PER_HOUR = 5
+# However many walk-ins an office starts or leaves open, a phone gets at most this many codes in any hour.
+CODES_PER_PHONE_PER_HOUR = 5
+# Names each code's text in the SMS outbox, which is what counts the codes a phone was sent.
+CODE_EVENT = "broker.presence_code"
 PRESENCE_VALID_FOR = timedelta(minutes=30)
 
 NOT_FOUND = ("بیمه‌شده‌ای با این کد ملی و این شماره بیمه پیدا نشد. هر دو شماره را از روی کارت ملی و کارت یا "
@@ -153,9 +155,13 @@ def _locked_unproven(actor: Actor, walk_in: WalkInSession) -> WalkInSession:
     return locked
 
 
-def _codes_sent_recently(person: InsuredPerson, now: datetime) -> int:
-    recent = WalkInSession.objects.filter(person=person, started_at__gte=now - timedelta(hours=1))
-    return sum(recent.values_list("codes_sent", flat=True))
+def _codes_sent_to(mobile: str, now: datetime) -> int:
+    """Codes this phone was sent in the hour before `now`, by any office and walk-in: counted from the texts
+    themselves, so a walk-in started long ago and left open counts like a new one. The people on record with this
+    phone are locked first, so two walk-ins sending at the same instant count one after the other."""
+    list(InsuredPerson.objects.select_for_update().filter(mobile=mobile).order_by("pk").values_list("pk"))
+    return SmsMessage.objects.filter(to=mobile, event_key__startswith=f"{CODE_EVENT}:",
+                                     created_at__gt=now - timedelta(hours=1)).count()
 
 
 def presence_code_send(*, actor: Actor, walk_in: WalkInSession, now: datetime | None = None) -> WalkInSession:
@@ -170,7 +176,7 @@ def presence_code_send(*, actor: Actor, walk_in: WalkInSession, now: datetime | 
         if refusal:
             raise DomainError(refusal)
         if (locked.codes_sent >= CODES_PER_WALK_IN
-                or _codes_sent_recently(locked.person, now) >= CODES_PER_PERSON_PER_HOUR):
+                or _codes_sent_to(locked.person.mobile, now) >= CODES_PER_PHONE_PER_HOUR):
             raise DomainError(TOO_MANY_CODES)
         code = f"{secrets.randbelow(1_000_000):06d}"
         locked.code_hash = _code_hash(locked, code)
@@ -181,7 +187,8 @@ def presence_code_send(*, actor: Actor, walk_in: WalkInSession, now: datetime | 
         locked.save(update_fields=["code_hash", "code_mobile", "code_expires_at", "code_attempts", "codes_sent"])
         audit_record(actor=actor, action="broker.presence_code_sent", subject=locked,
                      after=_names(actor, office, mobile=mask_mobile(locked.code_mobile), slip=""))
-        sms_queue(to=locked.code_mobile, text=_code_text(office, code))
+        sms_queue(to=locked.code_mobile, text=_code_text(office, code), now=now,
+                  event=f"{CODE_EVENT}:{locked.pk}:{locked.codes_sent}")
     return locked
 
 

@@ -194,3 +194,23 @@ class TestThePages:
         operator_client.post(f"/broker/walk-in/{walk_in.key}/card-check/", {"card_serial": "0A1234567"})
         walk_in.refresh_from_db()
         assert walk_in.present_at is None
+
+
+def test_walk_ins_left_open_send_no_more_codes_to_one_phone_than_the_hourly_cap(actor, person):
+    """32 tries at once from walk-ins started over an hour before and left open: five texts, the rest refused."""
+    started = timezone.now()
+    walk_ins = [services.walk_in_start(actor=actor, national_code=person.national_code,
+                                       insurance_number=person.insurance_number) for _ in range(11)]
+    sent, refused = 0, 0
+    with time_machine.travel(started + timedelta(minutes=61), tick=False):
+        for attempt in range(32):
+            try:
+                services.presence_code_send(actor=actor, walk_in=walk_ins[attempt % len(walk_ins)])
+                sent += 1
+            except DomainError:
+                refused += 1
+    assert (sent, refused) == (services.CODES_PER_PHONE_PER_HOUR, 27)
+    assert SmsMessage.objects.filter(to=person.mobile).count() == 5
+    with time_machine.travel(started + timedelta(minutes=122), tick=False):
+        services.presence_code_send(actor=actor, walk_in=walk_ins[-1])  # an hour after those five: one more
+    assert SmsMessage.objects.filter(to=person.mobile).count() == 6
