@@ -77,14 +77,20 @@ class PersianPasswordChangeForm(PasswordChangeForm):
         }
 
 
+# Each filter is as long as what it is compared with: a longer text matches nothing and is refused as typed.
+TOO_LONG = {"max_length": "این خانه بیش از اندازه بلند است؛ کوتاه‌ترش کنید."}
+
+
 class AuditFilterForm(forms.Form):
     group = forms.ChoiceField(label="گروه رویداد", required=False,
                               choices=[("", "همه"), *sorted(GROUP_NAMES.items(), key=lambda item: item[1])])
-    action = forms.CharField(label="رویداد (کد)", required=False)
-    person = forms.CharField(label="کد ملی بیمه‌شده", required=False,
+    action = forms.CharField(label="رویداد (کد)", required=False, max_length=64, error_messages=TOO_LONG)
+    person = forms.CharField(label="کد ملی بیمه‌شده", required=False, max_length=10, error_messages=TOO_LONG,
                              widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}))
-    actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False)
-    subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False)
+    actor = forms.CharField(label="انجام‌دهنده (نام کاربری)", required=False, max_length=150,
+                            error_messages=TOO_LONG)
+    subject = forms.CharField(label="موضوع (شناسه یا نام)", required=False, max_length=100,
+                              error_messages=TOO_LONG)
     province: forms.ModelChoiceField[Province] = forms.ModelChoiceField(
         label="استان", queryset=None, required=False, empty_label="همه")
     branch: forms.ModelChoiceField[Branch] = forms.ModelChoiceField(

@@ -116,3 +116,13 @@ def test_the_hq_home_links_to_the_broker_pages(client_for, hq_user):
     body = client_for(hq_user).get("/hq/").content.decode()
     assert 'href="/broker/reports/"' in body
     assert 'href="/broker/hq/cases/"' in body
+
+
+@pytest.mark.parametrize("field", ["action", "person", "actor", "subject", "since", "until"])
+def test_a_long_filter_is_a_form_error_not_a_server_error(client_for, hq_user, staff_a, field):
+    record(Actor.for_user(staff_a))
+    response = client_for(hq_user).get("/hq/audit/", {field: "۱۲۳۴۵۶۷۸۹۰" * 500})
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] in (["این خانه بیش از اندازه بلند است؛ کوتاه‌ترش کنید."],
+                                                      ["تاریخ را به شکل سال/ماه/روز وارد کنید، مثلاً ۱۴۰۵/۰۹/۰۴."])
+    assert len(response.context["page"]) == 1  # an invalid filter filters nothing
