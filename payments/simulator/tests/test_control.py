@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from payments.simulator import services
@@ -207,6 +208,26 @@ def test_the_control_page_changes_settings_moves_the_clock_and_resets(client, ps
     assert Transaction.objects.get(token=token).sep_status == services.SEP_SESSION_IS_NULL
     client.post("/psp/control/reset/")
     assert not Transaction.objects.exists()
+
+
+def test_looking_at_the_control_page_reverses_nothing_its_button_does(client, psp):
+    token = issue_token(client)
+    pay_by_api(client, token)
+    advance_clock(client, 31)  # past the window in which the merchant had to verify
+    card = TestCard.objects.get(pan=APPROVE["pan"])
+    events = Event.objects.count()
+    assert client.get("/psp/control/").status_code == 200
+    assert Transaction.objects.get(token=token).status == Transaction.Status.OK
+    assert TestCard.objects.get(pk=card.pk).balance_rial == card.balance_rial
+    assert Event.objects.count() == events
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/psp/control/auto-reverse/").status_code == 403  # no CSRF token: refused
+    assert Transaction.objects.get(token=token).status == Transaction.Status.OK
+    page = client.post("/psp/control/auto-reverse/", follow=True).content.decode()
+    assert "۱ پرداخت تأییدنشده برگشت خورد" in page
+    assert Transaction.objects.get(token=token).status == Transaction.Status.AUTO_REVERSED
+    assert TestCard.objects.get(pk=card.pk).balance_rial == card.balance_rial + 1_250_000
 
 
 def test_the_control_page_replays_a_receipt_through_this_browser(client, psp):

@@ -67,9 +67,10 @@ def _replay(to_token: str, *, from_token: str = "", ref_num: str = "") -> Callba
 
 @require_GET
 def control_page(request: HttpRequest) -> HttpResponse:
+    """Shows the ledger as it stands. Looking changes nothing: the PSP's timers (closing expired sessions,
+    reversing unverified payments) run from the page only by its POST button, or when the merchant calls the PSP."""
     panels = []
     for terminal in Terminal.objects.all():
-        services.sweep(terminal)
         terminal_form, scenario_form = _settings_forms(terminal, prefix=True)
         panels.append({
             "terminal": terminal, "terminal_form": terminal_form, "scenario_form": scenario_form,
