@@ -25,8 +25,9 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
-# The tables whose TRUNCATE a statement trigger refuses on PostgreSQL (samt 0009, payments 0007), and the trigger.
-TRUNCATE_GUARDS = {"samt_auditevent": "samt_auditevent_no_truncate",
+# The tables whose TRUNCATE a statement trigger refuses on PostgreSQL (samt 0009 and 0010, payments 0007), and
+# the trigger.
+TRUNCATE_GUARDS = {"samt_auditevent": "samt_auditevent_no_truncate", "samt_auditlink": "samt_auditlink_no_truncate",
                    "payments_paymentevent": "payments_paymentevent_no_truncate"}
 
 

@@ -1,5 +1,5 @@
-"""The audit trail: one event per state change, written in the same transaction as the change and linked into the
-hash chain (samt.audit_chain)."""
+"""The audit trail: one event per state change, written in the same transaction as the change (the worker links
+it into the hash chain afterwards: samt.audit_chain)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any, Protocol, runtime_checkable
 from django.db import models, transaction
 
 from samt.actors import Actor
-from samt.audit_chain import chain_link
 from samt.models import AuditEvent
 
 
@@ -43,7 +42,7 @@ def audit_record(
         # payment driver and the reconciler (the system), a payer without a login, the insured themselves and a
         # broker have no branch of their own, and the province's HQ must still see what happened to its people.
         branch_id, province_id = subject.audit_place()
-    event = AuditEvent(
+    return AuditEvent.objects.create(
         actor=actor.user,
         actor_label=actor.label,
         role=actor.role,
@@ -58,9 +57,6 @@ def audit_record(
         before=before,
         after=after,
     )
-    chain_link(event)
-    event.save(force_insert=True)
-    return event
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

@@ -1,9 +1,15 @@
-"""The audit trail's hash chain: each event stores the hash of the event before it and its own hash over both, so
-an event changed, removed or slipped in afterwards, even by someone who can switch the database's guards off, is
-found by `manage.py verify_audit_chain`.
+"""The audit trail's hash chain: every event gets a link (AuditLink) holding the hash of the link before it and its
+own hash over that and the event's content, so an event changed, removed or slipped in afterwards, even by someone
+who can switch the database's guards off, is found by `manage.py verify_audit_chain`.
 
-An event's hash is SHA-256 over the previous event's hash and a canonical serialisation of the event (CANONICAL
-below). Changing that serialisation breaks every chain already written: it is a storage format, not a detail.
+The worker links the events (`chain_extend`, job "audit.chain"), oldest first, a few seconds after their
+transactions committed. Linking inside each request would need one lock held by every transaction that writes an
+event until it commits, and at the month-end rush every slip issued would wait for the others' commits; the
+events themselves are append-only from the moment they are written (the triggers), the chain guards them against
+whoever can lift the triggers.
+
+A link's hash is SHA-256 over the previous link's hash and a canonical serialisation of the event (CANONICAL below).
+Changing that serialisation breaks every chain already written: it is a storage format, not a detail.
 """
 
 from __future__ import annotations
@@ -13,23 +19,27 @@ import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
-from samt.models import AuditEvent
+from samt.models import AuditEvent, AuditLink
 
-# The hash the first event follows.
+# The hash the first link follows.
 GENESIS = "0" * 64
-# The PostgreSQL advisory lock (two keys: "audt" in ASCII, then 0) under which one event at a time is linked, so
-# concurrent writers follow each other instead of both following the same event. Held to the end of the writer's
-# transaction: the next writer reads the last event only once this one is committed (or rolled back).
+# The PostgreSQL advisory lock (two keys: "audt" in ASCII, then 0) under which one linker at a time extends the
+# chain, so two never follow the same link (the worker's job lock already keeps to one; a manual run may not).
 CHAIN_LOCK = (0x61756474, 0)
-# The fields an event's hash covers, in this order. `id` is left out (it is given by the database after the hash
-# is made); the order of the chain is the order of ids, and a removed or inserted event breaks the next link.
+# The fields an event's hash covers, in this order. The id is left out: the chain's own order is the links'.
 CANONICAL = ("at", "actor_id", "actor_label", "role", "branch_id", "office_id", "province_id", "action",
              "subject_type", "subject_id", "subject_label", "before", "after", "client_ip")
+# An event whose transaction committed late (its id this far behind the newest linked one) is still found.
+LATE_EVENTS = 10_000
+# The worker links every few seconds; an event older than this and still unlinked means something is wrong.
+LINKED_WITHIN = timedelta(minutes=10)
+BATCH = 5_000
 
 
 def event_hash(prev_hash: str, event: Any) -> str:
@@ -55,16 +65,22 @@ def _canonical_value(name: str, value: Any) -> Any:
     return value
 
 
-def chain_link(event: AuditEvent) -> None:
-    """Set `event`'s prev_hash and row_hash from the last event written, before it is saved (in its transaction)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", CHAIN_LOCK)
-    # SQLite lets one writer at a time hold the database: a writer that read the last event before another wrote
-    # one is refused (busy) when it writes, so two events never follow the same one unnoticed.
-    last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
-    event.prev_hash = last if last is not None else GENESIS
-    event.row_hash = event_hash(event.prev_hash, event)
+def chain_extend(*, limit: int = BATCH) -> int:
+    """Link the committed events that have no link yet, oldest first; returns how many were linked."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", CHAIN_LOCK)
+        last = AuditLink.objects.order_by("-id").values("event_id", "row_hash").first()
+        prev_hash = last["row_hash"] if last else GENESIS
+        since = last["event_id"] - LATE_EVENTS if last else 0
+        links = []
+        for event in AuditEvent.objects.filter(id__gt=since, link__isnull=True).order_by("id")[:limit]:
+            row_hash = event_hash(prev_hash, event)
+            links.append(AuditLink(event=event, prev_hash=prev_hash, row_hash=row_hash))
+            prev_hash = row_hash
+        AuditLink.objects.bulk_create(links)
+    return len(links)
 
 
 @dataclass(frozen=True)
@@ -77,22 +93,32 @@ class ChainBreak:
 
 @dataclass(frozen=True)
 class ChainChecked:
-    events: int
+    held: int  # links checked and found whole
     head: str
+    unlinked: int
     broken: ChainBreak | None
 
 
-def chain_verify(events: Iterable[AuditEvent]) -> ChainChecked:
-    """Walk `events` in id order; the first one whose link or content does not hold is the break."""
+def chain_verify(links: Iterable[AuditLink], *, now: datetime | None = None) -> ChainChecked:
+    """Walk `links` in chain order (with their events); the first whose link or event does not hold is the break.
+    Then the events without a link: the newest are waiting for the worker, an old one was put in behind it."""
     expected_prev, count = GENESIS, 0
-    for event in events:
+    for link in links:
         count += 1
-        if event.prev_hash != expected_prev:
-            return ChainChecked(count, expected_prev, ChainBreak(
+        event = link.event
+        if link.prev_hash != expected_prev:
+            return ChainChecked(count - 1, expected_prev, 0, ChainBreak(
                 event.pk, event.at, event.action,
-                "does not follow the event before it: an event between them was removed, or this one was put in"))
-        if event.row_hash != event_hash(event.prev_hash, event):
-            return ChainChecked(count, expected_prev, ChainBreak(
-                event.pk, event.at, event.action, "its content was changed after it was written"))
-        expected_prev = event.row_hash
-    return ChainChecked(count, expected_prev, None)
+                "does not follow the link before it: an event between them was removed with its link"))
+        if link.row_hash != event_hash(link.prev_hash, event):
+            return ChainChecked(count - 1, expected_prev, 0, ChainBreak(
+                event.pk, event.at, event.action, "its content was changed after it was linked"))
+        expected_prev = link.row_hash
+    unlinked = AuditEvent.objects.filter(link__isnull=True).order_by("id")
+    oldest = unlinked.first()
+    if oldest is not None and oldest.at < (now or timezone.now()) - LINKED_WITHIN:
+        return ChainChecked(count, expected_prev, unlinked.count(), ChainBreak(
+            oldest.pk, oldest.at, oldest.action,
+            "has no link though the worker links every event within minutes: put in behind the chain, or the "
+            "worker is not running"))
+    return ChainChecked(count, expected_prev, unlinked.count(), None)

@@ -174,17 +174,23 @@ class Membership(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only: on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, on SQLite UPDATE; each row carries a
-    link of the hash chain (samt.audit_chain), so a change made past the triggers is found by verify_audit_chain.
+    """Append-only: on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, on SQLite UPDATE; the worker links
+    each event into the hash chain (AuditLink), so a change made past the triggers is found by verify_audit_chain.
     A migration that makes SQLite rebuild this table drops its trigger and must create it again."""
 
     at = models.DateTimeField("زمان", default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("انجام‌دهنده", max_length=150)
     role = models.CharField("نقش", max_length=32, blank=True)
-    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Where the event is filed. No foreign-key constraint in the database: checking one takes a share lock on the
+    # branch's row, and writing an event (every slip issued, every payment) must not wait for a transaction that
+    # holds a branch, office or province row (the month-end rush); PROTECT still keeps the ORM from deleting them.
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
+    office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False)
     action = models.CharField("رویداد", max_length=64, db_index=True)
     subject_type = models.CharField("نوع موضوع", max_length=64, blank=True)
     subject_id = models.CharField("شناسه موضوع", max_length=64, blank=True)
@@ -192,9 +198,6 @@ class AuditEvent(models.Model):
     before = models.JSONField("پیش از", null=True, blank=True)
     after = models.JSONField("پس از", null=True, blank=True)
     client_ip = models.GenericIPAddressField("نشانی", null=True, blank=True)
-    # The hash chain: the hash of the event before this one, and this one's hash over that and its own content.
-    prev_hash = models.CharField(max_length=64, editable=False)
-    row_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         verbose_name = "رویداد ممیزی"
@@ -208,6 +211,24 @@ class AuditEvent(models.Model):
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role in Role.values else self.role
+
+
+class AuditLink(models.Model):
+    """One link of the audit trail's hash chain (samt.audit_chain): the events in the order the chain took them,
+    each with the hash of the link before and its own hash over that and the event's content. Written by the worker
+    shortly after the event's transaction committed, so no request waits for another's; append-only like the
+    events (the same triggers)."""
+
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link")
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.row_hash[:12]}"
 
 
 class SmsStatus(models.TextChoices):

@@ -6,23 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import import_module
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 
 @contextmanager
-def guard_lifted() -> Iterator[CursorWrapper]:
-    """What a database owner or superuser can do and the application cannot: switch the row trigger off, change
-    the table, switch it on again."""
+def guard_lifted(*tables: str) -> Iterator[CursorWrapper]:
+    """What a database owner or superuser can do and the application cannot: switch the row trigger of `tables`
+    (the audit events' by default) off, change them, switch it on again."""
+    tables = tables or ("samt_auditevent",)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses to run beside pending FK checks
-            cursor.execute("ALTER TABLE samt_auditevent DISABLE TRIGGER samt_auditevent_append_only")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
             yield cursor
-            cursor.execute("ALTER TABLE samt_auditevent ENABLE TRIGGER samt_auditevent_append_only")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
         else:
-            cursor.execute("DROP TRIGGER samt_auditevent_append_only")
+            for table in tables:
+                cursor.execute(f"DROP TRIGGER {table}_append_only")
             yield cursor
-            cursor.execute(import_module("samt.migrations.0009_audit_hash_chain").SQLITE_GUARD)
+            for table in tables:
+                cursor.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
+                               f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END")
