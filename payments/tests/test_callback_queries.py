@@ -40,7 +40,6 @@ def test_a_successful_callback_takes_thirty_five_statements(azar_1405, insured_c
     # answered; the reference not used elsewhere; to VERIFYING (lock, contract, slip, update, event); the verify
     # asked and answered; to SUCCEEDED (lock, update), crediting the slip (the slip, contract, slip locked, its
     # reference, update, lines, covered months, audit), the text (today's, the row), the audit event and the
-    # transition. SEP deposits by itself: no settle is asked. Each of the two audit events first reads the chain's
-    # last hash (on PostgreSQL under the chain's advisory lock, one more statement each).
-    assert len(sql) == (39 if connection.vendor == "postgresql" else 37), "\n".join(sql)
+    # transition. SEP deposits by itself: no settle is asked (the worker links the audit events into the chain).
+    assert len(sql) == 35, "\n".join(sql)
     assert sum("psp_call" in q for q in sql) == 2
