@@ -39,6 +39,8 @@ UNRESOLVED_STATES = [State.CREATED, State.REDIRECTED, State.CHECKING, State.VERI
 # While an attempt is in one of these, its slip is not offered for payment again: the unresolved ones, and a manual
 # review (the PSP may have kept the money; an expert settles it, and the payer is told not to pay again).
 HOLDING_STATES = [*UNRESOLVED_STATES, State.MANUAL_REVIEW]
+# What the reconciler drives: the unresolved attempts, and succeeded ones whose deposit is still to be asked for.
+FOR_THE_RECONCILER = Q(state__in=UNRESOLVED_STATES) | Q(state=State.SUCCEEDED, settled_at__isnull=True)
 
 
 class PaymentAttempt(models.Model):
@@ -92,6 +94,8 @@ class PaymentAttempt(models.Model):
             models.UniqueConstraint(fields=["debt_slip"], condition=Q(state__in=UNRESOLVED_STATES),
                                     name="one_unresolved_attempt_per_debt_slip"),
         ]
+        # The reconciler's round reads only these, however many finished attempts the years have left.
+        indexes = [models.Index(fields=["updated_at"], condition=FOR_THE_RECONCILER, name="attempt_reconciler_idx")]
 
     def __str__(self) -> str:
         return f"پرداخت {self.order_id}"

@@ -315,7 +315,8 @@ def _check(attempt: PaymentAttempt, gateway: PaymentGateway, now: datetime,
     if attempt.state == State.REDIRECTED:
         attempt = _move(attempt, State.CHECKING)
     try:
-        hint = hint or _latest_hint(attempt)
+        if hint is None and gateway.receipt_needs_hint:
+            hint = _latest_hint(attempt)
         receipt: ReceiptResult = _ask(attempt, "receipt", lambda: gateway.receipt(token=attempt.token, hint=hint))
     except GatewayError:
         if now > attempt.created_at + gateway.receipt_window + CLOCK_GRACE:

@@ -21,7 +21,6 @@ from simulation.profiles import FIRST_MONTH, Person, Profile
 # Treatment: 1404's per-capita starts lower and HQ raises it in Dey, back to Farvardin (domain.md §3), so the
 # year-end statements of people with treatment show a debt for their debt slips. 1405 has no published figure.
 PER_CAPITA_1404_AT_FIRST, PER_CAPITA_1404_REVISED, PER_CAPITA_1405 = 2_000_000, 2_358_000, 3_100_000
-CARDS = 50
 
 
 class SimulationRefused(Exception):
@@ -34,7 +33,7 @@ class World:
     staff: dict[int, Actor]  # branch id -> technical staff
     heads: dict[int, Actor]  # branch id -> branch head
     operator: Actor
-    cards: list[TestCard]
+    cards: list[TestCard]  # person index -> their own card
     contracts: dict[int, Contract] = field(default_factory=dict)  # person index -> their live contract
     users: dict[int, Actor] = field(default_factory=dict)  # person index -> the insured as an actor
 
@@ -80,10 +79,11 @@ def build(people: list[Person]) -> World:
         staff={b.pk: _staff(f"sim_staff_{b.code}", Role.TECHNICAL_STAFF, branch=b) for b in branches},
         heads={b.pk: _staff(f"sim_head_{b.code}", Role.BRANCH_HEAD, branch=b) for b in branches},
         operator=_staff("sim_operator", Role.BROKER_OPERATOR, office=office),
+        # Each person pays with their own card, as people do (the bank's daily limit is counted per card).
         cards=TestCard.objects.bulk_create(
             TestCard(pan=_luhn(f"603799{i:09d}"), label="شبیه‌سازی", holder="بیمه‌شده", mobile="09120000000",
                      cvv2="123", expiry_year=1410, expiry_month=12, pin2="24680", balance_rial=10**15,
-                     daily_limit_rial=10**15) for i in range(CARDS)),
+                     daily_limit_rial=10**15) for i in range(len(people))),
     )
     for person in people:
         if person.first_month == FIRST_MONTH:

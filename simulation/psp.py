@@ -61,7 +61,7 @@ def in_process() -> Iterator[None]:
 
 def pay_on_card_page(token: str, card: TestCard) -> Transaction:
     """The payer opens the bank's page, types the card with its second password and presses pay."""
-    txn = Transaction.objects.select_related("terminal").get(token=token)
+    txn = Transaction.objects.select_related("terminal__scenario").get(token=token)
     bank.card_page_opened(txn)
     return bank.card_pay(txn, pan=card.pan, cvv2=card.cvv2, expiry_year=card.expiry_year,
                          expiry_month=card.expiry_month, pin2=card.pin2)

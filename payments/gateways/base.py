@@ -243,6 +243,9 @@ class PaymentGateway(Protocol):
     verify_window: timedelta  # after the payment; then the PSP reverses by itself
     reverse_window: timedelta  # after the payment
     deposits_by_itself: bool  # verified money is deposited without a settle call (then `settle` is never called)
+    # The receipt is read from the callback the attempt received (no lookup at the PSP): a driver without the
+    # callback in hand (the reconciler) reads the latest one from the attempt's log for it.
+    receipt_needs_hint: bool
 
     def request_token(self, request: TokenRequest) -> TokenResult: ...
 

@@ -105,6 +105,7 @@ class MellatGateway:
     name = "mellat"
     # An unsettled sale is never deposited (bpSettleRequest, payments.md §2.3): settle is asked after verify.
     deposits_by_itself = False
+    receipt_needs_hint = True  # no lookup by RefId: the callback is the receipt
     label = "به‌پرداخت ملت"
     # The bank's payment session; a payer idle longer gets ResCode 415 (session timed out).
     token_lifetime = timedelta(minutes=15)

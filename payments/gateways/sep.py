@@ -110,6 +110,7 @@ class SepGateway:
     reverse_window = timedelta(minutes=50)
     # SEP deposits a verified payment by itself (v3.3 §2 step 5): nothing to ask after verify.
     deposits_by_itself = True
+    receipt_needs_hint = False  # the receipt service looks a payment up by its token
 
     def __init__(self, *, base_url: str, terminal_id: str, timeout_seconds: float = 10.0,
                  report_url: str = "") -> None:

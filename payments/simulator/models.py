@@ -167,6 +167,9 @@ class Transaction(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="psp_sim_amount_positive"),
             models.CheckConstraint(condition=Q(status__in=TransactionStatus.values), name="psp_sim_status_known"),
         ]
+        # The PSP's timers (sweep) look only at open and unverified transactions: a few among all it ever took.
+        indexes = [models.Index(fields=["terminal", "status"], name="psp_sim_open_idx",
+                                condition=Q(status__in=[TransactionStatus.IN_PROGRESS, TransactionStatus.OK]))]
 
     def __str__(self) -> str:
         return f"{self.token} {self.status}"

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import jdatetime
 from django.apps import apps
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from payments.simulator import fixtures
@@ -82,7 +82,17 @@ class TokenRefused(Exception):
 
 
 def scenario_of(terminal: Terminal) -> Scenario:
-    return Scenario.objects.get_or_create(terminal=terminal)[0]
+    """The terminal's switches, read once per terminal object: each request loads its terminal afresh (with its
+    scenario, see `terminal_with_scenario`), so a request sees the switches as they stand when it arrives."""
+    try:
+        return terminal.scenario
+    except Scenario.DoesNotExist:
+        terminal.scenario = Scenario.objects.get_or_create(terminal=terminal)[0]
+        return terminal.scenario
+
+
+def terminal_with_scenario() -> QuerySet[Terminal]:
+    return Terminal.objects.select_related("scenario")
 
 
 def terminal_now(terminal: Terminal) -> datetime:
@@ -93,10 +103,13 @@ def terminal_now(terminal: Terminal) -> datetime:
 def clock_advance(terminal: Terminal, *, minutes: float) -> None:
     scenario = scenario_of(terminal)
     Scenario.objects.filter(pk=scenario.pk).update(clock_offset_seconds=F("clock_offset_seconds") + round(minutes * 60))
+    scenario.refresh_from_db(fields=["clock_offset_seconds"])
 
 
 def clock_reset(terminal: Terminal) -> None:
-    Scenario.objects.filter(pk=scenario_of(terminal).pk).update(clock_offset_seconds=0)
+    scenario = scenario_of(terminal)
+    Scenario.objects.filter(pk=scenario.pk).update(clock_offset_seconds=0)
+    scenario.refresh_from_db(fields=["clock_offset_seconds"])
 
 
 def log_event(kind: str, *, terminal: Terminal | None, txn: Transaction | None = None, **fields: object) -> Event:
@@ -116,15 +129,12 @@ def token_issue(
     terminal: Terminal, *, amount: int, res_num: str, redirect_url: str, cell_number: str, expiry_minutes: int | None
 ) -> Transaction:
     """A new token, or the same one again for a repeated ResNum with the same amount (SEP's de-duplication)."""
-    existing = Transaction.objects.filter(terminal=terminal, res_num=res_num).first()
-    if existing is None:
-        minutes = min(max(expiry_minutes or TOKEN_MINUTES_DEFAULT, TOKEN_MINUTES_DEFAULT), TOKEN_MINUTES_MAX)
-        try:
-            return _new_transaction(terminal, secrets.token_hex(16), res_num=res_num, amount=amount,
-                                    redirect_url=redirect_url, cell_number=cell_number,
-                                    lifetime=timedelta(minutes=minutes))
-        except IntegrityError:  # a concurrent request with the same ResNum won the race
-            existing = Transaction.objects.get(terminal=terminal, res_num=res_num)
+    minutes = min(max(expiry_minutes or TOKEN_MINUTES_DEFAULT, TOKEN_MINUTES_DEFAULT), TOKEN_MINUTES_MAX)
+    try:
+        return _new_transaction(terminal, secrets.token_hex(16), res_num=res_num, amount=amount,
+                                redirect_url=redirect_url, cell_number=cell_number, lifetime=timedelta(minutes=minutes))
+    except IntegrityError:  # the ResNum is taken: a repeat, or a concurrent request with it that won the race
+        existing = Transaction.objects.get(terminal=terminal, res_num=res_num)
     if existing.amount != amount:
         raise TokenRefused(5, RES_NUM_REUSED)
     return existing
@@ -159,8 +169,8 @@ def card_find(pan: str) -> TestCard:
 def session_expire_if_due(txn: Transaction) -> Transaction:
     """An open payment whose token has expired ends as SessionIsNull, as SEP ends an idle payer's session."""
     if txn.status == Status.IN_PROGRESS and terminal_now(txn.terminal) > txn.expires_at:
-        _finish(txn, Status.FAILED, SEP_SESSION_IS_NULL, SESSION_EXPIRED)
-    return _reloaded(txn)
+        return _finish(txn, Status.FAILED, SEP_SESSION_IS_NULL, SESSION_EXPIRED)
+    return txn
 
 
 def card_page_opened(txn: Transaction) -> None:
@@ -215,7 +225,8 @@ def _check_pin2(txn: Transaction, card: TestCard, pin2: str) -> None:
             TestCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
             return
     elif pin2 == card.pin2:
-        TestCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
+        if card.failed_pin_attempts:
+            TestCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
         return
     TestCard.objects.filter(pk=card.pk).update(failed_pin_attempts=F("failed_pin_attempts") + 1)
     card.refresh_from_db()
@@ -268,17 +279,22 @@ def _spent_today(card: TestCard, now: datetime) -> int:
 
 def _debit(txn: Transaction, card: TestCard) -> Transaction:
     now, held = terminal_now(txn.terminal), _held_amount(txn)
+    changes = {
+        "status": Status.OK, "sep_status": SEP_OK, "paid_at": now, "card": card, "affective_amount": held,
+        "masked_pan": card.masked_pan, "hashed_pan": hashlib.sha256(card.pan.encode()).hexdigest().upper(),
+        "ref_num": _digits(12) if txn.terminal.psp == Terminal.Psp.MELLAT else _new_ref_num(), "rrn": _digits(12),
+        "trace_no": _digits(6),
+    }
     with transaction.atomic():
-        paid = Transaction.objects.filter(pk=txn.pk, status=Status.IN_PROGRESS).update(
-            status=Status.OK, sep_status=SEP_OK, paid_at=now, card=card, affective_amount=held,
-            masked_pan=card.masked_pan, hashed_pan=hashlib.sha256(card.pan.encode()).hexdigest().upper(),
-            ref_num=_digits(12) if txn.terminal.psp == Terminal.Psp.MELLAT else _new_ref_num(), rrn=_digits(12),
-            trace_no=_digits(6),
-        )
+        paid = Transaction.objects.filter(pk=txn.pk, status=Status.IN_PROGRESS).update(**changes)
         if paid:  # a double-clicked "pay" finds the payment already done and charges nothing
             TestCard.objects.filter(pk=card.pk).update(balance_rial=F("balance_rial") - held)
             log_event("paid", terminal=txn.terminal, txn=txn, balance_change_rial=-held)
-    return _reloaded(txn)
+    if not paid:
+        return _reloaded(txn)
+    for name, value in changes.items():
+        setattr(txn, name, value)
+    return txn
 
 
 def _finish(
@@ -301,7 +317,10 @@ def _digits(count: int) -> str:
 
 
 def _reloaded(txn: Transaction) -> Transaction:
-    return Transaction.objects.select_related("terminal").get(pk=txn.pk)
+    """The transaction as stored now, with the terminal object (and the scenario it read) it came with."""
+    fresh = Transaction.objects.get(pk=txn.pk)
+    fresh.terminal = txn.terminal
+    return fresh
 
 
 # Merchant services: receipt, verify, reverse ------------------------------------------------------------------
@@ -313,6 +332,7 @@ def receipt_lookup(terminal: Terminal, *, token: str | None, ref_num: str | None
     txn = found.filter(token=token).first() if token else found.filter(ref_num=ref_num).first() if ref_num else None
     if txn is None:
         return None
+    txn.terminal = terminal
     txn = session_expire_if_due(txn)
     too_late = terminal_now(terminal) > txn.created_at + RECEIPT_WINDOW
     if too_late or txn.status in (Status.VERIFIED, Status.REVERSED, Status.AUTO_REVERSED):
@@ -326,13 +346,15 @@ def verify(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
         txn = Transaction.objects.select_for_update().filter(terminal=terminal, ref_num=ref_num).first()
         if txn is None:
             return VERIFY_NOT_FOUND, None
+        txn.terminal = terminal
         now = terminal_now(terminal)
         if txn.status == Status.OK and txn.paid_at is not None and now > txn.paid_at + verify_window(terminal):
             auto_reverse(txn, now)
         elif txn.status == Status.OK:
             Transaction.objects.filter(pk=txn.pk).update(status=Status.VERIFIED, verified_at=now)
             log_event("verified", terminal=terminal, txn=txn)
-            return VERIFY_OK, _reloaded(txn)
+            txn.status, txn.verified_at = Status.VERIFIED, now  # the row is locked: this is what it holds now
+            return VERIFY_OK, txn
         txn = _reloaded(txn)
     codes: dict[str, int] = {Status.VERIFIED: VERIFY_DUPLICATE, Status.REVERSED: VERIFY_REVERSED,
                              Status.AUTO_REVERSED: VERIFY_TOO_LATE}
@@ -343,6 +365,8 @@ def reverse(terminal: Terminal, ref_num: str) -> tuple[int, Transaction | None]:
     """SEP ReverseTransaction: only for a verified payment, within 50 minutes of paying."""
     with transaction.atomic():
         txn = Transaction.objects.select_for_update().filter(terminal=terminal, ref_num=ref_num).first()
+        if txn is not None:
+            txn.terminal = terminal
         if txn is None or txn.status not in (Status.VERIFIED, Status.REVERSED):
             return VERIFY_NOT_FOUND, txn
         if txn.status == Status.REVERSED:
@@ -394,11 +418,17 @@ class SweepResult:
 def sweep(terminal: Terminal) -> SweepResult:
     """End idle sessions and auto-reverse unverified payments whose windows have closed on this terminal."""
     now = terminal_now(terminal)
-    idle = Transaction.objects.filter(terminal=terminal, status=Status.IN_PROGRESS, expires_at__lt=now)
-    expired = sum(session_expire_if_due(txn).status == Status.FAILED for txn in idle)
-    unverified = Transaction.objects.filter(terminal=terminal, status=Status.OK,
-                                            paid_at__lt=now - verify_window(terminal))
-    reversed_count = sum(auto_reverse(txn, now) for txn in unverified)
+    # One read finds both kinds (a partial index holds only the open and the unverified transactions).
+    due = Transaction.objects.filter(Q(status=Status.IN_PROGRESS, expires_at__lt=now)
+                                     | Q(status=Status.OK, paid_at__lt=now - verify_window(terminal)),
+                                     terminal=terminal)
+    expired = reversed_count = 0
+    for txn in due:
+        txn.terminal = terminal
+        if txn.status == Status.IN_PROGRESS:
+            expired += session_expire_if_due(txn).status == Status.FAILED
+        else:
+            reversed_count += auto_reverse(txn, now)
     return SweepResult(expired=expired, auto_reversed=reversed_count)
 
 

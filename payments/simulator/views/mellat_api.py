@@ -44,7 +44,8 @@ class Refused(Exception):
 
 
 def _terminal(parameters: dict[str, str], request: HttpRequest) -> Terminal:
-    terminal = Terminal.objects.filter(terminal_id=parameters.get("terminalId", ""), psp=Terminal.Psp.MELLAT).first()
+    terminal = (services.terminal_with_scenario()
+                .filter(terminal_id=parameters.get("terminalId", ""), psp=Terminal.Psp.MELLAT).first())
     if terminal is None or not terminal.enabled:
         raise Refused(INVALID_MERCHANT)
     if (parameters.get("userName"), parameters.get("userPassword")) != (terminal.username, terminal.password):

@@ -65,7 +65,7 @@ class AccessRefused(Exception):
 
 def merchant_terminal(number: Any, request: HttpRequest) -> Terminal:
     """The calling merchant's terminal, checked as SEP checks it: exists, enabled, called from a listed IP."""
-    terminal = Terminal.objects.filter(terminal_id=str(number or ""), psp=Terminal.Psp.SEP).first()
+    terminal = services.terminal_with_scenario().filter(terminal_id=str(number or ""), psp=Terminal.Psp.SEP).first()
     if terminal is None:
         raise AccessRefused("missing")
     if not terminal.enabled:
