@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from insured import ledger, rules
+from insured import ledger, rules, yearend
 from insured.models import (
     SCHEME_OF_RATE,
     Contract,
@@ -176,5 +176,6 @@ def contract_renew(*, actor: Actor, contract: Contract, data: ContractData, now:
                  after={"status": ContractStatus.LAPSED, "last_paid": str(last) if last else None})
     audit_record(actor=actor, action="contract.created", subject=new,
                  after={**snapshot(new, CONTRACT_FIELDS), "replaces": old.number})
+    yearend.statement_for_late_start(actor=actor, contract=new, now=now)
     return new
 

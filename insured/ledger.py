@@ -269,16 +269,26 @@ def check_active_and_not_lapsed(contract: Contract, first_unpaid: JalaliMonth, c
 
 
 def check_can_issue(contract: Contract, first_unpaid: JalaliMonth, current: JalaliMonth) -> None:
-    """Lapse and the clause-6 gate, in the order a person should deal with them."""
+    """Lapse and the clause-6 gate, in the order a person should deal with them.
+
+    The gate is the person's: every statement of last year on any of their contracts must be settled (a renewed
+    contract does not escape the debt of the lapsed one it replaces), and the contract itself must have one when
+    it began by last Esfand (one that began after last year closed got it, settled, when it was made)."""
     check_active_and_not_lapsed(contract, first_unpaid, current)
+    previous = current.year - 1
+    if contract.first_month.year > previous and contract.replaces_id is None:
+        return  # a first contract begun this year: no statement of last year to wait for
+    # The person's statements of last year, and whether a debt slip of each is open, in one read.
+    open_debt = Exists(DebtSlip.objects.filter(statement=OuterRef("pk"), status=DebtSlipStatus.ISSUED))
+    statements = {contract_id: (status, debt) for contract_id, status, debt in AccountStatement.objects.filter(
+        contract__insured_id=contract.insured_id, year=previous).values_list("contract_id", "status", open_debt)}
+    own = statements.pop(contract.pk, None)
+    gates: list[tuple[str, bool] | None] = [*statements.values()]
+    if own is not None or contract.first_month.year <= previous:
+        gates.insert(0, own)
     branch = branch_label(contract)
-    if contract.first_month.year < current.year:
-        previous = current.year - 1
-        # Last year's statement and whether a debt slip of it is open, in one read.
-        open_debt = Exists(DebtSlip.objects.filter(statement=OuterRef("pk"), status=DebtSlipStatus.ISSUED))
-        statement = (AccountStatement.objects.filter(contract=contract, year=previous)
-                     .values_list("status", open_debt).first())
-        status, debt = statement if statement is not None else (None, False)
+    for gate in gates:
+        status, debt = gate or (None, False)
         rules.check_statement_gate(year=previous, status=status, branch=branch, open_debt_slip=debt)
 
 

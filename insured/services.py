@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from insured import ledger, rules
+from insured import rules, yearend
 from insured.models import (
     SCHEME_OF_RATE,
     AccountStatement,
@@ -116,6 +116,7 @@ def contract_create(*, actor: Actor, insured: InsuredPerson, data: ContractData,
         treatment=data.treatment,
     )
     audit_record(actor=actor, action="contract.created", subject=contract, after=snapshot(contract, CONTRACT_FIELDS))
+    yearend.statement_for_late_start(actor=actor, contract=contract, now=now)
     return contract
 
 
@@ -158,7 +159,7 @@ def statement_compute(*, actor: Actor, contract: Contract, year: int) -> Account
     paid = list(CoveredMonth.objects.filter(contract=contract, month__gte=JalaliMonth(year, 1),
                                             month__lte=JalaliMonth.esfand(year)).order_by("month"))
     statement.lines.all().delete()
-    lines = [_statement_line(statement, contract, covered) for covered in paid]
+    lines = [yearend.statement_line(statement, contract, covered) for covered in paid]
     StatementLine.objects.bulk_create(lines)
     statement.due_total = sum(line.premium_due + line.per_capita_due for line in lines)
     statement.paid_total = sum(line.amount_paid for line in lines)
@@ -169,19 +170,6 @@ def statement_compute(*, actor: Actor, contract: Contract, year: int) -> Account
                  after={"year": year, "due": statement.due_total, "paid": statement.paid_total,
                         "balance": statement.balance})
     return statement
-
-
-def _statement_line(statement: AccountStatement, contract: Contract, covered: CoveredMonth) -> StatementLine:
-    # The persons charged at payment time stay the persons due: dependants added later do not reach back.
-    persons = covered.persons if contract.treatment else 0
-    line = ledger.lines_for(months=[covered.month], rate_code=contract.rate_code,
-                            ratio_hundredths=contract.wage_ratio_hundredths, persons=persons)[0]
-    return StatementLine(
-        statement=statement, month=covered.month, days=line.days, daily_wage_base=line.daily_wage_base,
-        rate_bp=line.rate_bp, premium_due=line.premium, per_capita_due=line.treatment,
-        amount_paid=covered.amount_paid, slip_number=covered.slip_number,
-        difference=line.amount - covered.amount_paid,
-    )
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Subquery
 from django.utils import timezone
 
-from insured import ledger, rules
+from insured import ledger, rules, yearend
 from insured.models import (
     Channel,
     Contract,
@@ -175,7 +175,8 @@ def _gate(contract: Contract, standing: ledger.Standing, channel: str) -> tuple[
 
 
 def _open_debt_slips(contract: Contract) -> list[DebtSlip]:
-    return list(DebtSlip.objects.filter(statement__contract=contract, status=DebtSlipStatus.ISSUED)
+    return list(DebtSlip.objects.filter(statement__contract__insured_id=contract.insured_id,
+                                        status=DebtSlipStatus.ISSUED)
                 .select_related("statement").order_by("statement__year"))
 
 
@@ -291,10 +292,12 @@ def slip_mark_paid(*, actor: Actor, slip: Slip, reference: str, amount: int, pai
     locked.save(update_fields=["status", "paid_at", "payment_reference"])
     try:
         with transaction.atomic():
-            CoveredMonth.objects.bulk_create([_covered(locked, line, paid_at) for line in locked.lines.all()])
+            covered = CoveredMonth.objects.bulk_create([_covered(locked, line, paid_at) for line in locked.lines.all()])
     except IntegrityError:
         # The unique (contract, month) backs the rule even if a path forgot the lock.
         raise DomainError("برخی از ماه‌های این برگ پیش‌تر پرداخت شده‌اند؛ برگ پرداخت‌شده ثبت نشد.") from None
+    # Months of a year already closed (Esfand paid in Farvardin) go on that year's statement now.
+    yearend.statement_join_late_months(actor=actor, contract=locked.contract, covered=covered, now=timezone.now())
     audit_record(actor=actor, action="slip.paid", subject=locked,
                  after={"reference": reference, "amount": amount, "first_month": str(locked.first_month),
                         "last_month": str(locked.last_month)})

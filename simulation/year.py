@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Max
+from django.test import override_settings
 
 from brokers import services as broker
 from insured import lapse, ledger, rules
@@ -21,6 +23,7 @@ from insured.models import (
     AccountStatement,
     Channel,
     Contract,
+    ContractStatus,
     CoveredMonth,
     DebtSlip,
     DebtSlipStatus,
@@ -44,6 +47,7 @@ HARMS = {
     "money_taken_not_credited": "money taken and not credited",
     "months_credited_twice": "months credited twice",
     "statements_disagreeing": "statements whose balance disagrees with their lines",
+    "paid_months_off_statements": "paid months of a closed year that no statement reflects",
 }
 CALLBACK_URL = "http://portal.simulation/payments/callback/{}/"
 RECONCILER_AT = timedelta(minutes=10)  # every night at 00:10, and a few minutes after a lost callback
@@ -96,7 +100,9 @@ class Year:
         started = time.monotonic()
         _commit_without_waiting_for_the_disk()
         events = sorted(_events(self.people))
-        with time_machine.travel(MONTHS[0].starts_at, tick=False) as clock, psp.in_process():
+        # DEBUG would keep the text of every query the year makes (millions) for a debug page nobody opens.
+        with time_machine.travel(MONTHS[0].starts_at, tick=False) as clock, psp.in_process(), \
+                override_settings(DEBUG=False):
             self.clock = clock
             self.world = province.build(self.people)
             for done, (moment, _, what, who) in enumerate(events, 1):
@@ -162,7 +168,8 @@ class Year:
         standing = ledger.standing(contract, current)
         if standing.can_issue:
             return True
-        debt = DebtSlip.objects.filter(statement__contract=contract, status=DebtSlipStatus.ISSUED).first()
+        debt = DebtSlip.objects.filter(statement__contract__insured_id=contract.insured_id,
+                                       status=DebtSlipStatus.ISSUED).first()
         if debt is not None:
             self._pay(person, debt, actor=self.world.users[person.index])
             return True
@@ -193,12 +200,16 @@ class Year:
         return True
 
     def _pay(self, person: Person, payable: Slip | DebtSlip, *, actor: Actor) -> None:
-        started = payment_start(actor=actor, payable=payable, callback_url=CALLBACK_URL.format)
+        try:
+            started = payment_start(actor=actor, payable=payable, callback_url=CALLBACK_URL.format)
+        except DomainError:
+            self.outcome.harm("payments_refused_in_time", person.index)
+            return
         attempt = started.attempt
         if started.redirect is None:
             self.outcome.harm("payments_refused_in_time", person.index)
             return
-        psp.pay_on_card_page(attempt.token, self.world.cards[person.index % len(self.world.cards)])
+        psp.pay_on_card_page(attempt.token, self.world.cards[person.index])
         kind = "debt_slips_paid" if isinstance(payable, DebtSlip) else "slips_paid"
         if person.profile == Profile.LAST_MINUTE and isinstance(payable, Slip):
             # The payer's browser never comes back; the bank took the money at 23:59:30, our verify happens
@@ -206,13 +217,27 @@ class Year:
             self.clock.move_to(datetime.now().astimezone() + timedelta(minutes=3))
             payment_reconcile()
             self.outcome.facts["paid_at_23_59_verified_after_midnight"] += 1
+            attempt.refresh_from_db()
         else:
-            payment_drive(attempt)
-        attempt.refresh_from_db()
+            attempt = payment_drive(attempt)
         if attempt.state != State.SUCCEEDED:
             self.outcome.harm("payments_refused_in_time", person.index)
         else:
             self.outcome.facts[kind] += 1
+
+    def _lapsed_at_the_end(self) -> None:
+        """Whoever paid in time still holds a live contract on the last day, whether or not they were refused."""
+        last_paid = dict(CoveredMonth.objects.values_list("contract_id").annotate(last=Max("month")))
+        live = {pk: (status, extended) for pk, status, extended in Contract.objects.values_list(
+            "pk", "status", "lapse_extension_used")}
+        for person in self.people:
+            if person.profile not in PAYS_IN_TIME:
+                continue
+            contract = self.world.contracts[person.index]
+            status, extended = live[contract.pk]
+            first = rules.first_unpaid_month(contract.first_month, last_paid.get(contract.pk))
+            if status != ContractStatus.ACTIVE or rules.is_lapsed(first, MONTHS[-1], extended=extended):
+                self.outcome.harm("voided_although_paid_in_time", person.index)
 
     def _last_night(self) -> None:
         self.clock.move_to(MONTHS[-1].last_day.isoformat() + "T23:59:59+03:30")
@@ -222,17 +247,20 @@ class Year:
     # What the year left behind --------------------------------------------------------------------------------
 
     def _count_after(self) -> None:
+        self._lapsed_at_the_end()
         counts = self.outcome.harms
         counts["money_taken_not_credited"] = _one(MONEY_NOT_CREDITED)
         counts["months_credited_twice"] = _one(MONTHS_TWICE)
         counts["statements_disagreeing"] = _one(STATEMENTS_DISAGREEING)
+        counts["paid_months_off_statements"] = _one(PAID_MONTHS_OFF_STATEMENTS)
         for kind in HARMS:
             counts.setdefault(kind, 0)
         self.outcome.facts["people"] = len(self.people)
         self.outcome.facts["payments_attempted"] = PaymentAttempt.objects.count()
 
 
-T = {"txn": Transaction._meta.db_table, "attempt": PaymentAttempt._meta.db_table, "slip": Slip._meta.db_table,
+T = {"closed_before": MONTHS[-1].year * 100 + 1,
+     "txn": Transaction._meta.db_table, "attempt": PaymentAttempt._meta.db_table, "slip": Slip._meta.db_table,
      "debt": DebtSlip._meta.db_table, "covered": CoveredMonth._meta.db_table, "contract": Contract._meta.db_table,
      "statement": AccountStatement._meta.db_table, "line": StatementLine._meta.db_table}
 
@@ -253,16 +281,20 @@ def _one(sql: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-# A bank transaction still holding money (paid or verified, never reversed) whose order is not a credited slip
-# or debt slip of the same amount.
+# A bank transaction still holding money (paid or verified, never reversed) whose order did not credit, with this
+# very payment's reference, a slip or debt slip of the same amount. (A NOT EXISTS, not a NOT over outer joins: a
+# comparison with the missing side of a join is unknown, and NOT unknown would hide the row.)
 MONEY_NOT_CREDITED = """
     SELECT COUNT(*) FROM {txn} t
-    LEFT JOIN {attempt} a ON a.order_id = t.res_num
-    LEFT JOIN {slip} s ON s.id = a.slip_id
-    LEFT JOIN {debt} d ON d.id = a.debt_slip_id
-    WHERE t.status IN ('ok', 'verified')
-      AND NOT (a.state = 'succeeded' AND ((s.status = 'paid' AND s.total = t.amount)
-                                          OR (d.status = 'paid' AND d.amount = t.amount)))
+    WHERE t.status IN ('ok', 'verified') AND NOT EXISTS (
+        SELECT 1 FROM {attempt} a
+        LEFT JOIN {slip} s ON s.id = a.slip_id
+        LEFT JOIN {debt} d ON d.id = a.debt_slip_id
+        WHERE a.order_id = t.res_num AND a.state = 'succeeded'
+          AND ((s.status = 'paid' AND s.total = t.amount
+                AND s.payment_reference = a.psp || ':' || a.terminal_id || ':' || a.bank_ref)
+               OR (d.status = 'paid' AND d.amount = t.amount
+                   AND d.payment_reference = a.psp || ':' || a.terminal_id || ':' || a.bank_ref)))
 """
 # The same person covered twice for one month, across all their contracts (a lapsed one and its new one too).
 MONTHS_TWICE = """
@@ -280,6 +312,15 @@ STATEMENTS_DISAGREEING = """
        OR s.balance <> COALESCE(l.difference, 0) OR COALESCE(l.bad, 0) > 0
        OR (s.balance > 0 AND s.status = 'issued' AND NOT EXISTS (
                SELECT 1 FROM {debt} d WHERE d.statement_id = s.id AND d.status = 'issued'))
+"""
+
+# Every paid month of a year closed by the end of the run is a line of that year's statement of its contract, with
+# what was paid for it.
+PAID_MONTHS_OFF_STATEMENTS = """
+    SELECT COUNT(*) FROM {covered} cm
+    LEFT JOIN {statement} s ON s.contract_id = cm.contract_id AND s.year = cm.month / 100
+    LEFT JOIN {line} l ON l.statement_id = s.id AND l.month = cm.month
+    WHERE cm.month < {closed_before} AND (l.id IS NULL OR l.amount_paid <> cm.amount_paid)
 """
 
 
