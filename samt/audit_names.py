@@ -58,6 +58,7 @@ ACTION_NAMES: dict[str, str] = {
     "payment.reconcile_report": "مغایرت‌گیری با گزارش بانک",
     "statement.computed": "محاسبه گردش حساب",
     "statement.issued": "صدور گردش حساب",
+    "statement.late_months_joined": "افزودن ماه‌های پرداخت‌شده پس از پایان سال به گردش حساب",
     "statement.objected": "اعتراض به گردش حساب",
     "statement.objection_answered": "پاسخ به اعتراض گردش حساب",
     "statements.batch_computed": "محاسبه گروهی گردش حساب‌ها",
