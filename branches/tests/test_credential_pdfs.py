@@ -72,6 +72,10 @@ def test_the_request_form_is_one_a4_page_with_both_copies_and_every_field(client
     # Numbers are printed in Persian digits, the secretariat number as year/branch/sequence.
     assert raw.count(request.secretariat_number_fa) == 2
     assert request.secretariat_number not in raw
+    # Every glyph from Vazirmatn: the cut line's scissors are drawn, not a ✂ that only a fallback font (DejaVu) has.
+    fonts = subprocess.run(["pdffonts", str(ARTIFACTS / "credential_request_form.pdf")], capture_output=True,
+                           check=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[0].split("+")[-1].startswith("Vazirmatn") for line in fonts), fonts
 
 
 def test_an_attorneys_form_carries_the_power_of_attorney(client_for, staff_a, insured_person):
