@@ -154,7 +154,8 @@ def month_rates(first: int, last: int) -> tuple[str, list[Any]]:
     from insured.models import RateCode
     from samt.jalali import JalaliMonth
 
-    fees = ledger.rate_tables().per_capita
+    fees = {year: row.per_capita_monthly for year in range(first // 12, last // 12 + 1)
+            if (row := ledger.per_capita_row(year)) is not None}
     rows = []
     for i in range(first, last + 1):
         month = JalaliMonth(i // 12, i % 12 + 1)
