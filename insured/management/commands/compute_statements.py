@@ -166,7 +166,7 @@ class StatementBatch:
         with connection.cursor() as cursor:
             # 1. Every paid month of the year, at the year's rates, of the chunk's contracts whose statement is
             #    missing or still computed, into the scratch table (this connection's own; no WAL on PostgreSQL).
-            cursor.execute(f"DELETE FROM {SCRATCH}")
+            cursor.execute(f"{'TRUNCATE' if connection.vendor == 'postgresql' else 'DELETE FROM'} {SCRATCH}")
             sql, params = self._compute_lines(low, high)
             cursor.execute(sql, params)
             # 2. The statements computed before: only those whose stored lines or totals differ are written.
@@ -299,9 +299,11 @@ class StatementBatch:
     def _compute_lines(self, low: int, high: int) -> tuple[str, list[Any]]:
         # One VALUES row per (rate code, month) with every figure of that month, joined by a hash join to the
         # chunk's paid months, which are gathered first (MATERIALIZED): otherwise the planner may pair each contract
-        # with every month of the table and probe the paid months once per pair. The chunk's range is said of the
-        # paid months and the statements too, so that each is read as one range of its (contract, …) index: with it
-        # said of the contracts alone, the planner reads the whole table of paid months once per chunk.
+        # with every month of the table and probe the paid months once per pair. The chunk's contracts (those whose
+        # statement is missing or still computed) and its paid months (one range of their (contract, month) index)
+        # are each gathered on their own, then joined: with the range said of the contracts alone the planner read
+        # the whole table of paid months once per chunk, and with the two joined inside one step it probed the
+        # index once per contract.
         by_month = {row[0]: row for row in self.rates.months}
         figures = [(code, month, *by_month[month][1:], rate_bp) for code, month, rate_bp in self.rates.rates]
         rates_sql, rates_params = values_table(
@@ -312,16 +314,25 @@ class StatementBatch:
             INSERT INTO {SCRATCH} (contract_id, month, days, daily_wage_base, rate_bp, premium_due, per_capita_due,
                                    amount_paid, slip_number, difference)
             WITH {rates_sql},
-            paid AS MATERIALIZED (
-                SELECT c.id AS contract_id, c.rate_code AS rate_code, c.wage_ratio_hundredths AS ratio,
-                       c.treatment AS treatment, cm.month AS month, cm.persons AS persons,
-                       cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
+            chunk AS MATERIALIZED (
+                SELECT c.id AS id, c.rate_code AS rate_code, c.wage_ratio_hundredths AS ratio,
+                       c.treatment AS treatment
                 FROM {CONTRACT} c
-                JOIN {COVERED} cm ON cm.contract_id = c.id AND cm.month BETWEEN %s AND %s
-                     AND cm.contract_id > %s AND cm.contract_id <= %s
                 WHERE c.id > %s AND c.id <= %s{self.branch_sql} AND NOT EXISTS (SELECT 1 FROM {STATEMENT} s
                       WHERE s.contract_id = c.id AND s.year = %s AND s.status <> %s
                       AND s.contract_id > %s AND s.contract_id <= %s)
+            ),
+            paid AS MATERIALIZED (
+                SELECT cm.contract_id AS contract_id, cm.month AS month, cm.persons AS persons,
+                       cm.amount_paid AS amount_paid, cm.slip_number AS slip_number
+                FROM {COVERED} cm
+                WHERE cm.contract_id > %s AND cm.contract_id <= %s AND cm.month BETWEEN %s AND %s
+            ),
+            owned AS MATERIALIZED (
+                SELECT p.contract_id AS contract_id, p.month AS month, p.persons AS persons,
+                       p.amount_paid AS amount_paid, p.slip_number AS slip_number, k.rate_code AS rate_code,
+                       k.ratio AS ratio, k.treatment AS treatment
+                FROM paid p JOIN chunk k ON k.id = p.contract_id
             )
             SELECT contract_id, month, days, (2 * base + {rules.RATIO_BASIS}) / {2 * rules.RATIO_BASIS}, rate_bp,
                    premium, per_capita_due, amount_paid, slip_number, premium + per_capita_due - amount_paid
@@ -334,13 +345,13 @@ class StatementBatch:
                                 ELSE r.ceiling_daily * {rules.RATIO_BASIS} END AS base,
                            CASE WHEN p.treatment THEN r.per_capita * p.persons ELSE 0 END AS per_capita_due,
                            p.amount_paid AS amount_paid, p.slip_number AS slip_number
-                    FROM paid p
+                    FROM owned p
                     JOIN rates r ON r.rate_code = p.rate_code AND r.month = p.month
                 ) AS joined
             ) AS priced
         """
-        return sql, [*rates_params, self.first, self.last, low, high, low, high, *self.branch_params, self.year,
-                     COMPUTED, low, high]
+        return sql, [*rates_params, low, high, *self.branch_params, self.year, COMPUTED, low, high, low, high,
+                     self.first, self.last]
 
     def check_per_capita(self) -> None:
         """A year whose per-capita fee is not entered cannot price treatment months: refuse, as the ledger does,
