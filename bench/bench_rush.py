@@ -131,9 +131,11 @@ def start_servers(port: int, database_url: str, now: datetime) -> tuple[subproce
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
     clean = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
+    # The bank in two processes, like the portal: the payers' card pages and the portal's server-to-server calls
+    # should not queue behind one Python process (its state is in the database).
     bank_env = {**clean, "DEBUG": "1", "PSP_SIMULATOR": "1", "DATABASE_URL": database_url,
-                "ALLOWED_HOSTS": "127.0.0.1,localhost", "GUNICORN_ACCESS_LOG": "", "WEB_CONCURRENCY": "1",
-                "GUNICORN_THREADS": "16"}
+                "ALLOWED_HOSTS": "127.0.0.1,localhost", "GUNICORN_ACCESS_LOG": "", "WEB_CONCURRENCY": "2",
+                "GUNICORN_THREADS": "8"}
     bank = start(port + 1, bank_env, now, var / "bench-psp.log")
     portal = start(port, env, now, var / "bench-portal.log")
     return portal, bank
