@@ -30,7 +30,8 @@ from insured.models import (
 )
 from samt.formatting import jdate
 from samt.jalali import TEHRAN, JalaliMonth
-from samt.models import Branch, BrokerOffice
+from samt.models import Branch, BrokerOffice, OutreachScan
+from samt.outreach import place_tag
 
 DEMAND_WINDOW_DAYS = 7
 AGE_BUCKETS = ((30, "age_0_30", "تا ۳۰ روز"), (90, "age_31_90", "۳۱ تا ۹۰ روز"), (None, "age_over_90", "بیش از ۹۰ روز"))
@@ -314,12 +315,37 @@ def fees_report(scope: Scope) -> Report:
     )
 
 
+# Scans of the outreach kit's QR codes ---------------------------------------------------------------------------
+
+def scans_report(scope: Scope) -> Report:
+    in_month = OutreachScan.objects.filter(day__gte=scope.month.first_day, day__lte=scope.month.last_day)
+    by_branch = {row["branch"]: row["n"] for row in (
+        in_month.filter(branch__in=scope.branches).values("branch").annotate(n=Sum("scans")))}
+    by_office = {row["office"]: row["n"] for row in (
+        in_month.filter(office__in=scope.offices).values("office").annotate(n=Sum("scans")))}
+    places: list[Branch | BrokerOffice] = [*scope.branches.order_by("code"), *scope.offices.order_by("code")]
+    rows = [{"place": place.name, "kind": "شعبه" if isinstance(place, Branch) else "کارگزاری",
+             "tag": place_tag(place),
+             "scans": (by_branch if isinstance(place, Branch) else by_office).get(place.pk, 0)} for place in places]
+    return Report(
+        slug="scans", title="خواندن کد پوستر و بروشور به تفکیک شعبه و کارگزاری", period=scope.month.label,
+        columns=[Column("place", "شعبه یا کارگزاری", "text"), Column("kind", "نوع", "text"),
+                 Column("tag", "نشانه کد", "text"), Column("scans", "خواندن در ماه")],
+        rows=rows,
+        chart=bar_chart_svg(title="خواندن کد پوستر و بروشور در ماه", labels=[row["place"] for row in rows],
+                            series=[Series("خواندن", [row["scans"] for row in rows])]),
+        note="هر بار که کسی کد QR پوستر یا بروشور شعبه یا کارگزاری را می‌خواند یک خواندن شمرده می‌شود؛ از خواننده "
+             "هیچ داده‌ای نگه داشته نمی‌شود.",
+    )
+
+
 REPORTS: dict[str, tuple[str, Callable[[Scope], Report]]] = {
     "slips": ("برگ‌های صادر و پرداخت‌شده به تفکیک راه صدور", slips_report),
     "credentials": ("درخواست‌های نام کاربری و گذرواژه", credentials_report),
     "gate": ("بیمه‌شدگانِ پشت دروازه گردش حساب", gate_report),
     "demand": ("نشانه تقاضا", demand_report),
     "fees": ("کارمزد کارگزاری‌ها در برابر تعرفه", fees_report),
+    "scans": ("خواندن کد پوستر و بروشور", scans_report),
 }
 
 

@@ -58,7 +58,7 @@ class BranchAdmin(AuditedModelAdmin):
 
 @admin.register(BrokerOffice)
 class BrokerOfficeAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "legal_entity_id", "province", "status"]
+    list_display = ["code", "name", "legal_entity_id", "province", "branch", "status"]
     list_filter = ["province", "status"]
     search_fields = ["code", "name", "legal_entity_id"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from samt.models import HQ_ROLES, Role
+from samt.models import BRANCH_ROLES, HQ_ROLES, OFFICE_ROLES, Role
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
@@ -20,5 +20,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         current_place=membership.place_label if membership else "",
         current_is_hq=user.role in HQ_ROLES,
         current_reads_reports=user.role in HQ_ROLES | {Role.BRANCH_HEAD, Role.TECHNICAL_STAFF},
+        current_gets_outreach_kit=user.role in BRANCH_ROLES | OFFICE_ROLES | HQ_ROLES,
     )
     return context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -115,6 +116,10 @@ class BrokerOffice(models.Model):
         Province, on_delete=models.PROTECT, related_name="broker_offices", verbose_name="استان"
     )
     address = models.CharField("نشانی", max_length=255, blank=True)
+    # The branch near the office, named on its poster and brochure: where its walk-ins ask for a username and
+    # password (clause 2). Any branch of the province serves; this one is the office's neighbour.
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="شعبه نزدیک")
     status = models.CharField("وضعیت", max_length=16, choices=OfficeStatus.choices, default=OfficeStatus.ACTIVE)
 
     class Meta:
@@ -127,6 +132,11 @@ class BrokerOffice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        branch = self.branch
+        if branch is not None and self.province_id is not None and branch.province_id != self.province_id:
+            raise ValidationError({"branch": "شعبه نزدیک باید از استان همین کارگزاری باشد."})
 
 
 class Membership(models.Model):
@@ -322,3 +332,31 @@ class ThrottleWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}@{self.window_start:%H:%M} {self.hits}"
+
+
+class OutreachScan(models.Model):
+    """Scans of the QR code on a branch's or a broker office's poster and brochure (clause 1's outreach), counted
+    per place and Tehran day. Nothing about who scanned is kept."""
+
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="شعبه")
+    office = models.ForeignKey(BrokerOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="کارگزاری")
+    day = models.DateField("روز")
+    scans = models.PositiveIntegerField("شمار خواندن", default=0)
+
+    class Meta:
+        verbose_name = "خواندن کد پوستر و بروشور"
+        verbose_name_plural = "خواندن‌های کد پوستر و بروشور"
+        constraints = [
+            models.CheckConstraint(condition=Q(branch__isnull=False, office__isnull=True)
+                                   | Q(branch__isnull=True, office__isnull=False), name="outreach_scan_one_place"),
+            # One row per place and day, so a scan is one atomic increment of that row.
+            models.UniqueConstraint(fields=["branch", "day"], condition=Q(branch__isnull=False),
+                                    name="outreach_scan_branch_day"),
+            models.UniqueConstraint(fields=["office", "day"], condition=Q(office__isnull=False),
+                                    name="outreach_scan_office_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch or self.office} {self.day}: {self.scans}"

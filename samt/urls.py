@@ -21,6 +21,12 @@ kernel = (
         path("otp/verify/", views.otp_verify, name="otp_verify"),
         path("hq/audit/", views.audit_list, name="audit_list"),
         path("dev/sms/", views.sms_outbox, name="sms_outbox"),
+        # Clause 1's outreach: a poster's QR lands here (short, printed under the code), the public list of
+        # branches, and the kits staff download.
+        path("q/<str:tag>/", views.scan, name="scan"),
+        path("find-branch/", views.find_branch, name="find_branch"),
+        path("outreach/", views.outreach_kits, name="outreach"),
+        path("outreach/<str:tag>/<str:kind>.pdf", views.outreach_kit, name="outreach_kit"),
     ],
     "samt",
 )

@@ -18,16 +18,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from samt import outreach
 from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.actors import Actor
 from samt.audit import audit_record
 from samt.forms import TOKEN_INVALID, AuditFilterForm, LoginForm, PersianPasswordChangeForm, TokenForm
+from samt.jalali import JalaliMonth
 from samt.logins import remember_previous_login
-from samt.models import HQ_ROLES, AuditEvent, SmsMessage, User
+from samt.models import BRANCH_ROLES, HQ_ROLES, OFFICE_ROLES, AuditEvent, SmsMessage, User
+from samt.pdf import pdf_response, render_pdf
 from samt.qr import qr_svg
 
 
@@ -42,7 +45,49 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 def public_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "samt/public_home.html")
+    # Arriving from a poster's QR (samt:scan), the page names the place whose poster it was.
+    place = outreach.place_for_tag(request.GET.get("src", ""))
+    return render(request, "samt/public_home.html", {"kit": outreach.kit_for(place) if place else None})
+
+
+@require_safe
+def scan(request: HttpRequest, tag: str) -> HttpResponse:
+    """Where a poster's or brochure's QR lands: counts a scan of the place the tag names, then shows the public
+    page. A tag of no branch or open office counts nothing and still lands on the page (an old poster)."""
+    place = outreach.place_for_tag(tag)
+    if place is None:
+        return redirect("samt:public_home")
+    if request.method == "GET":  # a link preview's HEAD is not a person reading the poster
+        outreach.scan_record(place=place)
+    return redirect(f"{reverse('samt:public_home')}?src={outreach.place_tag(place)}")
+
+
+@require_safe
+def find_branch(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    return render(request, "samt/find_branch.html", {"query": query,
+                                                     "directory": outreach.branch_directory(query)})
+
+
+KIT_READERS = (*BRANCH_ROLES, *OFFICE_ROLES, *HQ_ROLES)
+
+
+@role_required(*KIT_READERS)
+def outreach_kits(request: AuthenticatedRequest) -> HttpResponse:
+    """The kits the reader may download: a branch's staff their branch's, an office's operators their office's,
+    HQ its province's."""
+    month = JalaliMonth.current()
+    return render(request, "samt/outreach/kits.html", {"rows": outreach.kits_for(request.user, month),
+                                                       "month": month, "kinds": outreach.KITS.items()})
+
+
+@role_required(*KIT_READERS)
+def outreach_kit(request: AuthenticatedRequest, tag: str, kind: str) -> HttpResponse:
+    if kind not in outreach.KITS:
+        raise Http404
+    place = outreach.place_for_user_or_404(request.user, tag)
+    pdf = render_pdf(f"samt/outreach/{kind}.html", {"kit": outreach.kit_for(place)})
+    return pdf_response(pdf, f"{kind}-{tag}.pdf")
 
 
 class LoginView(auth_views.LoginView):

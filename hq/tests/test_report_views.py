@@ -27,7 +27,7 @@ def azar_1405():
         yield
 
 
-@pytest.mark.parametrize("slug", ["slips", "credentials", "gate", "demand", "fees"])
+@pytest.mark.parametrize("slug", ["slips", "credentials", "gate", "demand", "fees", "scans"])
 def test_each_report_has_a_chart_a_table_and_a_csv(client_for, hq_user, branch_a, slug):
     client = client_for(hq_user)
     page = client.get(f"/hq/reports/{slug}/").content.decode()

@@ -29,6 +29,7 @@ from samt.actors import Actor
 from samt.jalali import TEHRAN
 from samt.jalali import JalaliMonth as M
 from samt.models import Branch, BrokerOffice, Province, Role
+from samt.outreach import scan_record
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,9 @@ def generate_province(seed: int) -> Province:
         for days_ago in rng.sample(range(10), rng.randint(1, 3)):
             gate_refusal_record(contract=contract, channel=rng.choice([Channel.ONLINE, Channel.BROKER]),
                                 office=office, now=timezone.now() - timedelta(days=days_ago))
+    for _ in range(40):  # people scanning the posters' QR codes over the last seven weeks
+        place = rng.choice([*branches, office])
+        scan_record(place=place, now=timezone.now() - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23)))
     for serial in range(9):
         branch = branches[serial % 3]
         person = make_insured(staff[branch.pk], branch, serial=7_123_456 + serial * 7901,
@@ -223,6 +227,20 @@ def test_the_demand_signal_equals_sql(lived, month):
         assert (row["people"], row["last_week"], row["online"]) == (people, last_week, online)
         for gate in ("inactive", "lapsed", "statement", "rates"):
             assert row[gate] == by_gate.get(gate, 0)
+
+
+@pytest.mark.parametrize("month", [M(1405, 9), M(1405, 8)])
+def test_scans_of_the_outreach_kit_equal_sql(lived, month):
+    report = REPORTS["scans"][1](scope(month))
+    assert sum(row["scans"] for row in report.rows) > 0
+    for row in report.rows:
+        table, column = ("samt_branch", "branch_id") if row["kind"] == "شعبه" else ("samt_brokeroffice", "office_id")
+        [(scans,)] = sql(f"SELECT COALESCE(SUM(s.scans), 0) FROM samt_outreachscan s JOIN {table} p "
+                         f"ON p.id = s.{column} WHERE p.code = %s AND s.day >= %s AND s.day <= %s",
+                         row["tag"][1:], month.first_day, month.last_day)
+        assert row["scans"] == scans, row
+    [(places,)] = sql("SELECT (SELECT COUNT(*) FROM samt_branch) + (SELECT COUNT(*) FROM samt_brokeroffice)")
+    assert len(report.rows) == places
 
 
 def test_broker_fees_against_the_tariff_equal_sql(lived):

@@ -45,6 +45,8 @@ OFFICE = {"code": "1001", "name": "کارگزاری رسمی امید", "legal_e
           "licence_number": "ک/۱۰۰۱/۹۸", "responsible_person": "مهدی کاظمی",
           "address": "تهران، خیابان انقلاب، پلاک ۳۳۰"}
 
+OFFICE_BRANCH = "2104"  # the branch near the office, named on its poster
+
 ACCOUNTS = [
     DemoAccount("head_2104", "زهرا", "محمدی", Role.BRANCH_HEAD, branch_code="2104"),
     DemoAccount("staff_2104", "علی", "رضایی", Role.TECHNICAL_STAFF, branch_code="2104"),
@@ -83,7 +85,8 @@ class Command(BaseCommand):
         province, _ = Province.objects.update_or_create(code="23", defaults={"name": "تهران"})
         for branch in BRANCHES:
             Branch.objects.update_or_create(code=branch["code"], defaults={**branch, "province": province})
-        BrokerOffice.objects.update_or_create(code=OFFICE["code"], defaults={**OFFICE, "province": province})
+        BrokerOffice.objects.update_or_create(code=OFFICE["code"], defaults={
+            **OFFICE, "province": province, "branch": Branch.objects.get(code=OFFICE_BRANCH)})
         return province
 
     def _account(self, account: DemoAccount, province: Province) -> tuple[str, str, str]:
