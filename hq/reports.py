@@ -32,6 +32,7 @@ from samt.formatting import jdate
 from samt.jalali import TEHRAN, JalaliMonth
 from samt.models import Branch, BrokerOffice, OutreachScan
 from samt.outreach import place_tag
+from samt.persian import to_persian_digits
 
 DEMAND_WINDOW_DAYS = 7
 AGE_BUCKETS = ((30, "age_0_30", "تا ۳۰ روز"), (90, "age_31_90", "۳۱ تا ۹۰ روز"), (None, "age_over_90", "بیش از ۹۰ روز"))
@@ -270,15 +271,17 @@ def demand_report(scope: Scope) -> Report:
         slug="demand", title="نشانه تقاضا: چه کسانی و چرا به شعبه می‌آیند",
         period=f"{scope.month.label}، تا {jdate(last_day)}",
         columns=[Column("branch", "شعبه", "text"), Column("people", "افراد در ماه"),
-                 Column("last_week", f"افراد در {DEMAND_WINDOW_DAYS} روز آخر"),
+                 Column("last_week", f"افراد در {to_persian_digits(DEMAND_WINDOW_DAYS)} روز آخر"),
                  Column("online", "ناموفق در اینترنت"), Column("broker", "ناموفق در کارگزاری"),
                  *[Column(gate.value, gate.label) for gate in Gate]],
         rows=rows,
         chart=bar_chart_svg(title="افرادی که به شعبه خواهند آمد", labels=[b.name for b in branches],
-                            series=[Series(f"{DEMAND_WINDOW_DAYS} روز آخر", [r["last_week"] for r in rows]),
+                            series=[Series(f"{to_persian_digits(DEMAND_WINDOW_DAYS)} روز آخر",
+                                           [r["last_week"] for r in rows]),
                                     Series("همه ماه", [r["people"] for r in rows])]),
         note="هر کس که در این بازه در اینترنت یا کارگزاری به مانعی خورد، یک بار برای هر مانع شمرده می‌شود؛ "
-             f"این افراد برای رفع آن به شعبه پرونده خود می‌آیند، به‌ویژه آنان که در {DEMAND_WINDOW_DAYS} روز آخر "
+             "این افراد برای رفع آن به شعبه پرونده خود می‌آیند، به‌ویژه آنان که در "
+             f"{to_persian_digits(DEMAND_WINDOW_DAYS)} روز آخر "
              "به مانع خوردند.",
         people=list(refusals.select_related("contract__insured", "branch", "office").order_by("branch", "-at")[:200]),
     )
@@ -330,7 +333,7 @@ def scans_report(scope: Scope) -> Report:
     return Report(
         slug="scans", title="خواندن کد پوستر و بروشور به تفکیک شعبه و کارگزاری", period=scope.month.label,
         columns=[Column("place", "شعبه یا کارگزاری", "text"), Column("kind", "نوع", "text"),
-                 Column("tag", "نشانه کد", "text"), Column("scans", "خواندن در ماه")],
+                 Column("scans", "خواندن در ماه")],
         rows=rows,
         chart=bar_chart_svg(title="خواندن کد پوستر و بروشور در ماه", labels=[row["place"] for row in rows],
                             series=[Series("خواندن", [row["scans"] for row in rows])]),

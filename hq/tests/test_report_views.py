@@ -123,6 +123,7 @@ def test_the_demand_report_counts_the_month_chosen(client_for, hq_user, staff_ac
     assert csv_rows(client, "demand", "۱۴۰۵/۰۹")[1] == f"{branch_a.name},1,1,0,1,0,0,1,0"
     page = client.get("/hq/reports/demand/", {"month": "1405/08"}).content.decode()
     assert aban.insured.full_name in page and azar.insured.full_name not in page
+    assert "افراد در ۷ روز آخر" in page and "7 روز" not in page
 
 
 def test_the_gate_report_shows_the_end_of_the_month_chosen(client_for, hq_user, staff_actor, branch_a):

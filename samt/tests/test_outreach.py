@@ -104,6 +104,7 @@ def test_the_search_finds_a_branch_however_it_is_typed(client, branch_a, other_p
 def test_the_search_says_when_nothing_matches(client, branch_a):
     page = client.get("/find-branch/", {"q": "کیش"}).content.decode()
     assert "شعبه‌ای با «کیش» پیدا نشد" in page and "شعبه الف" not in page
+    assert "شعبه‌ای با «۰۰» پیدا نشد" in client.get("/find-branch/", {"q": "00"}).content.decode()
 
 
 # Who downloads which kit -------------------------------------------------------------------------------------------
