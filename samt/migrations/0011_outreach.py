@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('samt', '0009_audit_hash_chain'),
+        ('samt', '0010_audit_links'),
     ]
 
     operations = [
