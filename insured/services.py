@@ -24,7 +24,7 @@ from insured.models import (
     StatementStatus,
 )
 from insured.slip_documents import pay_link
-from insured.slips import contract_lock
+from insured.slips import PAYMENT_UNSETTLED, contract_lock, payment_unsettled
 from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record, snapshot
@@ -214,7 +214,10 @@ def debt_slip_issue(*, actor: Actor, statement: AccountStatement) -> DebtSlip:
         raise DomainError(STATEMENT_NOT_ISSUED if locked.status == StatementStatus.COMPUTED else NO_DEBT)
     if locked.balance <= 0:
         raise DomainError(NO_DEBT)
-    locked.debt_slips.filter(status=DebtSlipStatus.ISSUED).update(status=DebtSlipStatus.VOIDED)
+    open_ids = list(locked.debt_slips.filter(status=DebtSlipStatus.ISSUED).values_list("pk", flat=True))
+    if open_ids and payment_unsettled(debt_slips=open_ids):
+        raise DomainError(PAYMENT_UNSETTLED)
+    DebtSlip.objects.filter(pk__in=open_ids).update(status=DebtSlipStatus.VOIDED)
     slip = DebtSlip.objects.create(number=document_number("5", "debt_slip"), statement=locked,
                                    amount=locked.balance, issued_by=actor.user, branch_id=actor.branch_id)
     audit_record(actor=actor, action="debt_slip.issued", subject=slip,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -180,6 +181,29 @@ def _open_debt_slips(contract: Contract) -> list[DebtSlip]:
                 .select_related("statement").order_by("statement__year"))
 
 
+# Whether one of these unpaid slips or debt slips has a card payment the bank has not settled yet. A newer slip
+# must not retire such a slip: the payment, made in time, would be reversed as voided or expired, and the same
+# months paid a second time on the new slip. insured/ may not know payments/, which registers how to ask at
+# start-up (PaymentsConfig.ready).
+UnsettledPaymentCheck = Callable[..., bool]
+_unsettled_payment_checks: list[UnsettledPaymentCheck] = []
+PAYMENT_UNSETTLED = (
+    "برای برگ پرداخت‌نشده این قرارداد، پرداختی هنوز نزد بانک روشن نشده است. برگ تازه پس از روشن شدن نتیجه آن "
+    "(معمولاً چند دقیقه) صادر می‌شود؛ تا آن زمان دوباره پرداخت نکنید."
+)
+
+
+def unsettled_payment_check_register(check: UnsettledPaymentCheck) -> None:
+    """payments/ tells insured/ how to ask `check(slips=[ids], debt_slips=[ids])` whether a payment of one of them
+    is unresolved at its PSP."""
+    if check not in _unsettled_payment_checks:
+        _unsettled_payment_checks.append(check)
+
+
+def payment_unsettled(*, slips: list[int] | None = None, debt_slips: list[int] | None = None) -> bool:
+    return any(check(slips=slips or [], debt_slips=debt_slips or []) for check in _unsettled_payment_checks)
+
+
 @transaction.atomic
 def slip_issue(
     *,
@@ -203,6 +227,9 @@ def slip_issue(
     repeat = next((pk for pk, key, _, _ in earlier if request_key and key == request_key), None)
     if repeat is not None:
         return Slip.objects.get(pk=repeat)
+    unpaid = [pk for pk, _, status, _ in earlier if status == SlipStatus.ISSUED]
+    if unpaid and payment_unsettled(slips=unpaid):
+        raise DomainError(PAYMENT_UNSETTLED)
     quote = slip_quote(contract, end_month, channel=channel, now=now)
     slip = Slip.objects.create(
         number=sequence_document_number("7", sequence="insured_slip_number_seq", key="slip", width=8),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from insured.models import DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
 from payments.gateways.registry import psp_labels
 from payments.messages import PayerNotice, payer_notice
-from payments.models import HOLDING_STATES, PaymentAttempt, PaymentEvent, State
+from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
 from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, AuditEvent, User
@@ -211,3 +211,10 @@ def payment_money_kept(attempt: PaymentAttempt) -> bool:
 def payment_notice(attempt: PaymentAttempt) -> PayerNotice:
     """What the payer is told about this attempt (payments.messages.PAYER_NOTICES)."""
     return payer_notice(attempt.state, money_kept=payment_money_kept(attempt))
+
+
+def payments_unsettled(*, slips: list[int], debt_slips: list[int]) -> bool:
+    """Whether a payment of one of these slips or debt slips is unresolved at its PSP: insured/ asks before a newer
+    slip retires them (registered in PaymentsConfig.ready)."""
+    return PaymentAttempt.objects.filter(Q(slip_id__in=slips) | Q(debt_slip_id__in=debt_slips),
+                                         state__in=UNRESOLVED_STATES).exists()

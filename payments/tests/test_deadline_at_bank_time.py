@@ -32,6 +32,7 @@ from payments.tests.scenario_support import balance, come_back, reload, start
 from payments.tests.simulator_client import APPROVE, gateways_setting, pay_at_bank
 from payments.tests.simulator_client import callback_fields as fields_of
 from samt.actors import Actor
+from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.jalali import JalaliMonth as M
 
@@ -190,3 +191,33 @@ def test_a_bank_time_that_cannot_be_this_payments_is_not_believed(edge, edge_sli
     attempt = paid_at_the_bank_and_verified(edge_slip, insured_user, clock, bank="+1 00:00:05",
                                             verified="+1 00:00:10")
     not_credited(edge_slip, attempt, card_before)
+
+
+def test_a_new_slip_asked_for_between_the_bank_and_our_verify_waits_and_the_payment_counts(
+        staff_a, branch_a, insured_user, portal_gateway):
+    """At an ordinary month's end: the bank took the money at 23:59:59 on Azar's last day; at 00:00:05 the person
+    (or a broker, or the branch) asks for a new slip. Retiring the old one (now past its deadline) would have the
+    payment, made in time, reversed at 00:00:10 and the months asked for again: the new slip waits for the verify."""
+    with time_machine.travel(datetime(2026, 12, 10, 10, tzinfo=TEHRAN), tick=False) as clock:
+        contract = make_contract(staff_a, branch_a, first_month=M(1405, 1))
+        pay_months(contract, M(1405, 1), M(1405, 8))
+        contract.insured.user = insured_user
+        contract.insured.save(update_fields=["user"])
+        slip = slip_issue(actor=Actor.for_user(insured_user), contract=contract, end_month=M(1405, 9),
+                          channel="online")
+        last_day = slip.payable_until
+        clock.move_to(at(last_day, "23:55:00"))
+        attempt = start(slip, insured_user)
+        payer = Client()
+        clock.move_to(at(last_day, "23:59:59"))
+        pay_at_bank(payer, attempt.token, APPROVE)
+        fields = fields_of(payer, attempt.token)
+        clock.move_to(_when(last_day, "+1 00:00:05"))
+        with pytest.raises(DomainError, match="دوباره پرداخت نکنید"):
+            slip_issue(actor=Actor.for_user(insured_user), contract=contract, end_month=M(1405, 10), channel="online")
+        clock.move_to(_when(last_day, "+1 00:00:10"))
+        come_back(payer, attempt, fields)
+        credited(slip, reload(attempt), at(last_day, "23:59:59"))
+        newer = slip_issue(actor=Actor.for_user(insured_user), contract=contract, end_month=M(1405, 10),
+                           channel="online")
+        assert (newer.first_month, newer.last_month) == (M(1405, 10), M(1405, 10))

@@ -18,7 +18,9 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from insured.slips import slip_issue
+from insured import services
+from insured.models import DebtSlipStatus, Slip, SlipStatus
+from insured.slips import PAYMENT_UNSETTLED, slip_issue
 from insured.tests.factories import make_contract, pay_months
 from payments import messages as text
 from payments.models import HOLDING_STATES, PaymentAttempt, State
@@ -247,3 +249,48 @@ def test_a_verified_payment_whose_answer_was_lost_is_credited_by_the_reconciler_
     page = client_for(insured_user).get(reverse("insured:slip", args=[slip.number])).content.decode()
     assert 'data-testid="payment-holding"' not in page and "پرداخت‌شده" in page
     assert form_to(reverse("payments:pay_slip", args=[slip.number])) not in page
+
+
+# A newer slip -----------------------------------------------------------------------------------------------------
+
+
+def test_a_new_slip_waits_while_a_payment_of_the_old_one_is_unresolved(slip, insured_user, client_for,
+                                                                       portal_gateway):
+    """Issuing retires the unpaid slip. One whose payment the bank has not settled is not retired, or the payment
+    would be reversed as voided and the same months paid again on the new slip: a second debit by another door."""
+    verify_answer_lost(slip, insured_user)
+    with pytest.raises(DomainError) as refused:
+        slip_issue(actor=Actor.for_user(insured_user), contract=slip.contract, end_month=M(1405, 12),
+                   channel="online")
+    assert refused.value.message == PAYMENT_UNSETTLED and "دوباره پرداخت نکنید" in PAYMENT_UNSETTLED
+    response = client_for(insured_user).post(reverse("insured:issue"), {"end": 140512, "request_key": "again"})
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [PAYMENT_UNSETTLED]
+    slip.refresh_from_db()
+    assert slip.status == SlipStatus.ISSUED and Slip.objects.filter(contract=slip.contract).count() == 1
+
+    assert payment_reconcile(older_than=timedelta(0)) == {State.SUCCEEDED: 1}
+    newer = slip_issue(actor=Actor.for_user(insured_user), contract=slip.contract, end_month=M(1405, 12),
+                       channel="online")
+    assert (newer.first_month, newer.last_month) == (M(1405, 10), M(1405, 12))
+
+
+def test_a_payment_held_for_an_expert_does_not_keep_a_new_slip_from_being_issued(slip, insured_user,
+                                                                                 portal_gateway):
+    """A manual review may take days: the person must still be able to pay their months before the contract lapses
+    (the old slip's page keeps telling its payer not to pay that slip again)."""
+    first = start(slip, insured_user)
+    PaymentAttempt.objects.filter(pk=first.pk).update(state=State.MANUAL_REVIEW)
+    newer = slip_issue(actor=Actor.for_user(insured_user), contract=slip.contract, end_month=M(1405, 9),
+                       channel="online")
+    slip.refresh_from_db()
+    assert slip.status == SlipStatus.VOIDED and newer.status == SlipStatus.ISSUED
+
+
+def test_a_debt_slip_is_not_issued_again_while_a_payment_of_the_open_one_is_unresolved(debt_slip, staff_a,
+                                                                                      portal_gateway):
+    start(debt_slip, staff_a)
+    with pytest.raises(DomainError) as refused:
+        services.debt_slip_issue(actor=Actor.for_user(staff_a), statement=debt_slip.statement)
+    assert refused.value.message == PAYMENT_UNSETTLED
+    debt_slip.refresh_from_db()
+    assert debt_slip.status == DebtSlipStatus.ISSUED
