@@ -3,7 +3,8 @@
 A new slip issued while the old one is being paid used to deadlock on PostgreSQL: paying locked the slip and then
 inserted covered months (a key lock on the contract) while issuing held the contract and waited to void the slip.
 Now both take the contract first. Each order is forced with a pause inside the first path's transaction, at the
-exact point where the old code held one lock and wanted the other.
+exact point where the old code held one lock and wanted the other. Since issue 10 item 2 an issue that comes first
+does not retire a slip whose payment is unsettled: it refuses, and the payment is kept.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from payments.services import payment_drive
 from payments.tests.scenario_support import reload, start
 from payments.tests.simulator_client import pay
 from samt.actors import Actor
+from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
 from samt.tests.concurrency import at_once
 
@@ -85,17 +87,17 @@ def test_a_payment_under_way_finishes_and_the_new_slip_starts_after_its_months(
     assert CoveredMonth.objects.filter(contract=slip.contract).count() == 6 + 3
 
 
-def test_a_new_slip_under_way_voids_the_old_one_and_the_later_payment_is_returned(
+def test_a_new_slip_asked_for_first_waits_for_the_payment_under_way_which_is_kept(
         slip, insured_user, paid_at_bank, monkeypatch):
-    """Issue first: the issue holds the contract (paused after its quote); the payment waits, then finds the old
-    slip voided and gives the money back. One outcome, no error."""
+    """Issue first: the issue holds the contract (paused where it asks whether the old slip's payment is settled);
+    the payment waits for the contract. The issue then refuses (the bank has not settled the old slip's payment:
+    retiring it would reverse good money, issue 10 item 2) and the payment goes on to be credited. One outcome,
+    no deadlock, no reversal."""
     reached = threading.Event()
-    monkeypatch.setattr(slips, "slip_quote", pausing(slips.slip_quote, reached))
+    monkeypatch.setattr(slips, "payment_unsettled", pausing(slips.payment_unsettled, reached))
     issuing, paying = at_once(issue_new(slip, insured_user), after(reached, lambda: payment_drive(paid_at_bank)))
-    assert not isinstance(issuing, BaseException), issuing
+    assert isinstance(issuing, DomainError) and issuing.message == slips.PAYMENT_UNSETTLED, issuing
     assert not isinstance(paying, BaseException), paying
     slip.refresh_from_db()
-    assert slip.status == SlipStatus.VOIDED
-    assert (issuing.first_month, issuing.last_month) == (M(1405, 7), M(1405, 12))
-    assert reload(paid_at_bank).state in (State.REVERSED, State.REVERSE_PENDING)
-    assert not CoveredMonth.objects.filter(slip=slip).exists()
+    assert slip.status == SlipStatus.PAID and reload(paid_at_bank).state == State.SUCCEEDED
+    assert CoveredMonth.objects.filter(slip=slip).count() == 3

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from insured.models import SlipStatus
-from insured.slips import SLIP_NOT_PAYABLE, slip_issue
+from insured.slips import PAYMENT_UNSETTLED, slip_issue
 from payments import messages as text
 from payments import services
 from payments.models import PaymentAttempt, PaymentEvent, State
@@ -50,6 +50,7 @@ from payments.tests.simulator_client import (
     post,
 )
 from samt.actors import Actor
+from samt.errors import DomainError
 from samt.jalali import JalaliMonth as M
 from samt.models import AuditEvent
 
@@ -265,21 +266,22 @@ def test_7_a_mismatch_found_after_the_reverse_window_goes_to_a_person(slip, insu
     assert balance(APPROVE) == before - slip.total  # verified money a person must refund (the report shows it)
 
 
-def test_f14_a_slip_replaced_while_the_payer_was_at_the_bank_is_not_credited_and_the_money_returns(
+def test_f14_a_new_slip_asked_for_while_the_payer_is_at_the_bank_waits_and_the_payment_counts(
         slip, insured_user, payer, portal_gateway):
+    """A slip replaced while its payer was at the bank used to be voided, the payment reversed and the months asked
+    for again (issue 10): now the new slip waits until the bank has settled the payment, which is credited."""
     before = balance(APPROVE)
     attempt = start(slip, insured_user)
     fields = pay(payer, attempt.token)
-    newer = slip_issue(actor=Actor.for_user(insured_user), contract=slip.contract, end_month=M(1405, 8),
-                       channel="online")  # voids the slip being paid
+    with pytest.raises(DomainError) as refused:
+        slip_issue(actor=Actor.for_user(insured_user), contract=slip.contract, end_month=M(1405, 8),
+                   channel="online")
+    assert refused.value.message == PAYMENT_UNSETTLED
     come_back(payer, attempt, fields)
 
     attempt = reload(attempt)
-    assert attempt.state == State.REVERSED
-    # Why; what became of the money is the state's own text.
-    assert attempt.failure_reason == SLIP_NOT_PAYABLE[SlipStatus.VOIDED]
-    page = result_text(payer, attempt)
-    assert "پرداخت انجام نشد و مبلغ به کارت برگشت" in page and "باطل شده" in page
-    assert balance(APPROVE) == before
-    assert covered_in_contract(slip) == 0 and covered(newer) == 0
-    assert audit_actions(attempt) == ["payment.started", "payment.not_creditable", "payment.reversed"]
+    slip.refresh_from_db()
+    assert attempt.state == State.SUCCEEDED and slip.status == SlipStatus.PAID
+    assert balance(APPROVE) == before - slip.total
+    assert covered_in_contract(slip) == covered(slip) == 3
+    assert audit_actions(attempt) == ["payment.started", "payment.succeeded"]
