@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -173,6 +174,8 @@ def _masked(found: re.Match[str]) -> str:
     return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
+# A payer may open these without a login (a session that started the payment): no cache keeps them, logged in or not.
+@never_cache
 def result(request: HttpRequest, public_key: str) -> HttpResponse:
     if not request_allowed(request, "payment_result"):
         return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)
@@ -221,6 +224,7 @@ def office_slip_receipt(request: AuthenticatedRequest, number: str) -> HttpRespo
     return redirect("payments:result", public_key=attempt.public_key)
 
 
+@never_cache
 def receipt_pdf(request: HttpRequest, public_key: str) -> HttpResponse:
     if not request_allowed(request, "payment_result"):
         return render(request, "payments/refused.html", {"message": TOO_MANY}, status=429)

@@ -6,9 +6,11 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samt.models import SECOND_FACTOR_ROLES, User
@@ -92,4 +94,29 @@ class IdleSessionMiddleware:
         now = int(time.time())
         if session.modified or now - int(session.get(self.TOUCHED, 0)) >= self.INTERVAL_SECONDS:
             session[self.TOUCHED] = now
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """What every response tells the browser, and what a personal page tells caches.
+
+    Content-Security-Policy (settings.SAMT_CONTENT_SECURITY_POLICY): scripts, styles, fonts and images from this
+    server only, so text someone managed to put into a page cannot run; the templates hold no inline script or
+    style attribute (a test walks them, the crawl watches the browser for refusals). Permissions-Policy: none of
+    the browser's powerful features (camera, location …), which no page uses. Cache-Control: no-store on every
+    response to a signed-in person, so neither a shared counter PC's back button nor a proxy keeps someone's
+    record; the payment result and receipt, which a payer may open without a login, say so themselves.
+    First in the chain after SecurityMiddleware, so static files get the headers too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.SAMT_CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.SAMT_PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)  # absent on a static file, answered before authentication
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
         return response

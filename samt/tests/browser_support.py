@@ -65,8 +65,19 @@ def page(browser) -> Iterator[object]:
     """A fresh context (cookies, storage) for every test, so no session leaks from one journey to the next."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fa-IR")
     page = context.new_page()
+    refused = watch_the_policy(page)
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
+
+
+def watch_the_policy(page) -> list[str]:
+    """What the page's Content-Security-Policy refused (an inline script or style, a resource from elsewhere), as
+    Chromium reports it on the console; a journey that meets one fails."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
+    return refused
 
 
 def screenshot(page, name: str) -> Path:

@@ -312,8 +312,13 @@ def watch_assets(page, crawl: Crawl, who: str) -> None:
         if request.resource_type in ASSETS:
             crawl.findings.add("asset", f"{who} {crawl.path(page.url)}", f"failed {request.url}")
 
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            crawl.findings.add("content security policy", f"{who} {crawl.path(page.url)}", message.text)
+
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
+    page.on("console", on_console)
 
 
 def demo_accounts() -> list[User]:

@@ -28,3 +28,29 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   first.focus();
 });
+
+// The credential request form: the attorney's fields show only when the applicant is an attorney. Without
+// JavaScript they simply stay visible.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("attorney-fields");
+  if (!box) { return; }
+  function sync() {
+    var attorney = document.querySelector("input[name=applicant]:checked");
+    box.hidden = !(attorney && attorney.value === "attorney");
+  }
+  document.querySelectorAll("input[name=applicant]").forEach(function (radio) {
+    radio.addEventListener("change", sync);
+  });
+  sync();
+});
+
+// A credential letter comes back as a download, so its request page would not change by itself: show the new
+// state once the download has started.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".js-letter-download").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelector("button").disabled = true;
+      setTimeout(function () { window.location.reload(); }, 2500);
+    });
+  });
+});
