@@ -10,16 +10,19 @@ without money kept.
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.messages import get_messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from insured import services
-from insured.models import DebtSlipStatus, Slip, SlipStatus
+from insured.models import DebtSlip, DebtSlipStatus, Slip, SlipStatus
 from insured.slips import PAYMENT_UNSETTLED, slip_issue
 from insured.tests.factories import make_contract, pay_months
 from payments import messages as text
@@ -294,3 +297,55 @@ def test_a_debt_slip_is_not_issued_again_while_a_payment_of_the_open_one_is_unre
     assert refused.value.message == PAYMENT_UNSETTLED
     debt_slip.refresh_from_db()
     assert debt_slip.status == DebtSlipStatus.ISSUED
+
+
+# Migrating a database written before the rule ---------------------------------------------------------------------
+
+MIGRATION = importlib.import_module("payments.migrations.0006_one_unresolved_attempt")
+
+
+def without_the_rule() -> None:
+    """The database as it was before payments 0006: the partial unique indexes dropped (the test's transaction
+    puts them back)."""
+    with connection.cursor() as cursor:
+        for name in ("one_unresolved_attempt_per_slip", "one_unresolved_attempt_per_debt_slip"):
+            cursor.execute(f"DROP INDEX {name}")
+
+
+def old_attempt(payable, order_id: str, state: str, minutes_ago: int) -> PaymentAttempt:
+    owner = {"debt_slip": payable} if isinstance(payable, DebtSlip) else {"slip": payable}
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return PaymentAttempt.objects.create(order_id=order_id, psp="sep", terminal_id="10012345", state=state,
+                                         amount_rial=1, created_at=at, updated_at=at, **owner)
+
+
+@pytest.mark.parametrize("payable_fixture", ["slip", "debt_slip"])
+def test_the_migration_fails_attempts_that_never_reached_the_bank_when_they_share_a_slip(payable_fixture, request):
+    payable = request.getfixturevalue(payable_fixture)
+    without_the_rule()
+    at_the_bank = old_attempt(payable, "100000000000000001", State.REDIRECTED, minutes_ago=5)
+    abandoned = old_attempt(payable, "100000000000000002", State.CREATED, minutes_ago=30)
+
+    MIGRATION.settle_duplicate_unresolved_attempts(django_apps, None)
+
+    assert reload(at_the_bank).state == State.REDIRECTED
+    abandoned = reload(abandoned)
+    assert (abandoned.state, abandoned.failure_reason) == (State.FAILED, text.BANK_UNAVAILABLE)
+    assert abandoned.events.get().name == "created->failed"
+
+
+def test_the_migration_stops_and_names_attempts_that_may_hold_money(slip):
+    without_the_rule()
+    old_attempt(slip, "100000000000000001", State.REDIRECTED, minutes_ago=9)
+    old_attempt(slip, "100000000000000002", State.VERIFY_UNKNOWN, minutes_ago=5)
+    young = old_attempt(slip, "100000000000000003", State.CREATED, minutes_ago=0)  # its token may be on its way
+
+    with pytest.raises(RuntimeError, match="100000000000000001, 100000000000000002, 100000000000000003"):
+        MIGRATION.settle_duplicate_unresolved_attempts(django_apps, None)
+    assert reload(young).state == State.CREATED
+
+
+def test_the_migration_leaves_a_single_unresolved_attempt_alone(slip):
+    alone = old_attempt(slip, "100000000000000001", State.CREATED, minutes_ago=30)
+    MIGRATION.settle_duplicate_unresolved_attempts(django_apps, None)
+    assert reload(alone).state == State.CREATED  # the reconciler's to judge, as before
