@@ -115,3 +115,50 @@ def test_data_processing_uploads_a_legacy_file_and_reads_the_worker_result(brows
     assert "imported" in page.inner_text("[data-testid=run-result]")
     screenshot(page, "hq_processing_run")
     page.context.close()
+
+
+def test_broker_affairs_suspends_an_office_with_approval_and_its_operator_is_stopped(browser, live_server):
+    """The broker-affairs expert's main task: a suspension is prepared with its reason, decided by the HQ manager,
+    and from that moment the office's operator reads why they cannot serve anyone; lifting it works the same way."""
+    operator = staff_page(browser, live_server.url, "broker_1001")
+    assert "خدمت‌رسانی متوقف است" not in operator.inner_text("main")
+
+    # Each signs in once: a second sign-in within the same 30 seconds would reuse a spent one-time code.
+    expert = staff_page(browser, live_server.url, "brokers_tehran")
+    assert expert.url.endswith("/hq/broker-affairs/")
+    manager = staff_page(browser, live_server.url, "hq_tehran")
+
+    def decide(status: str, reason: str) -> None:
+        expert.goto(f"{live_server.url}/hq/broker-affairs/")
+        with expert.expect_navigation():
+            expert.get_by_role("link", name="تعرفه تازه، تعلیق یا رفع تعلیق").click()
+        with expert.expect_navigation():
+            expert.get_by_role("link", name="تهیه: تعلیق یا رفع تعلیق کارگزاری").click()
+        expert.select_option("#id_office", label="کارگزاری رسمی امید (1001)")
+        expert.select_option("#id_status", status)
+        expert.fill("#id_reason", reason)
+        with expert.expect_navigation():
+            expert.get_by_role("button", name="ثبت و فرستادن برای تأیید").click()
+        assert expert.inner_text("[data-testid=change-status]") == "در انتظار تأیید مدیر کل"
+        assert expert.get_by_role("button", name="تأیید و اجرا").count() == 0  # never its own preparer's
+
+        manager.goto(f"{live_server.url}/hq/reference/")
+        with manager.expect_navigation():
+            manager.get_by_role("link", name="تعلیق یا رفع تعلیق کارگزاری").first.click()
+        assert reason in manager.inner_text("main")
+        with manager.expect_navigation():
+            manager.get_by_role("button", name="تأیید و اجرا").click()
+        assert manager.inner_text("[data-testid=change-status]") == "تأییدشده و در اجرا"
+        screenshot(manager, f"hq_office_status_{status}")
+
+    decide("suspended", "صدور برگ بدون حضور بیمه‌شده در بازرسی آذر")
+    operator.goto(f"{live_server.url}/broker/")
+    refused = operator.inner_text("[data-testid=office-refused]")
+    assert "کارگزاری رسمی امید: خدمت‌رسانی متوقف است" in refused and "«تعلیق» شده است" in refused
+    screenshot(operator, "broker_office_suspended")
+
+    decide("active", "رفع نقص پس از بازدید دوم")
+    operator.goto(f"{live_server.url}/broker/")
+    assert operator.locator("[data-testid=office-refused]").count() == 0
+    for each in (operator, expert, manager):
+        each.context.close()
