@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime, time
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 
 from brokers.models import FeeRecord, PresenceMethod, WalkInSession
 from insured.models import Channel, Slip, SlipStatus
-from samt.jalali import TEHRAN, JalaliMonth
+from samt.jalali import JalaliMonth, month_bounds
 from samt.models import BrokerOffice
 
 
@@ -26,12 +25,6 @@ class OfficeMonth:
     fees: int = 0
     by_code: int = 0
     by_card: int = 0
-
-
-def month_bounds(month: JalaliMonth) -> tuple[datetime, datetime]:
-    """The month as a half-open range of instants, midnight to midnight in Tehran."""
-    return (datetime.combine(month.first_day, time.min, TEHRAN),
-            datetime.combine(month.next().first_day, time.min, TEHRAN))
 
 
 def office_month_report(offices: QuerySet[BrokerOffice], month: JalaliMonth) -> list[OfficeMonth]:

@@ -8,7 +8,7 @@ import csv
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -29,7 +29,7 @@ from insured.models import (
     SlipStatus,
 )
 from samt.formatting import jdate
-from samt.jalali import TEHRAN, JalaliMonth
+from samt.jalali import TEHRAN, JalaliMonth, month_bounds
 from samt.models import Branch, BrokerOffice, OutreachScan
 from samt.outreach import place_tag
 from samt.persian import to_persian_digits
@@ -67,12 +67,6 @@ class Report:
     def cells(self) -> list[list[tuple[str, Any]]]:
         """Each row as (kind, value) pairs in column order, for the template to format."""
         return [[(column.kind, row[column.key]) for column in self.columns] for row in self.rows]
-
-
-def month_bounds(month: JalaliMonth) -> tuple[datetime, datetime]:
-    """The month as a half-open range of instants, midnight to midnight in Tehran."""
-    return (datetime.combine(month.first_day, time.min, TEHRAN),
-            datetime.combine(month.next().first_day, time.min, TEHRAN))
 
 
 # Slips issued and paid by channel ---------------------------------------------------------------------------------

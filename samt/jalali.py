@@ -182,6 +182,11 @@ class JalaliMonth:
         return datetime.combine(self.first_day, time(0), TEHRAN)
 
 
+def month_bounds(month: JalaliMonth) -> tuple[datetime, datetime]:
+    """The month as a half-open range of instants, midnight to midnight in Tehran (for "issued in this month")."""
+    return month.starts_at, month.next().starts_at
+
+
 DATE_TEXT_INVALID = "تاریخ را به شکل سال/ماه/روز وارد کنید، مثلاً ۱۴۰۵/۰۹/۰۴."
 
 _DATE_TEXT = re.compile(r"([0-9]{4})\s*[/-]\s*([0-9]{1,2})\s*[/-]\s*([0-9]{1,2})")

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from brokers import services
 from brokers.models import PresenceMethod
-from brokers.reports import month_bounds
 from brokers.tests.conftest import FEE_1405, make_office, present_walk_in
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.actors import Actor
 from samt.jalali import JalaliMonth as M
+from samt.jalali import month_bounds
 
 pytestmark = pytest.mark.django_db
 

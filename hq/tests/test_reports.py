@@ -19,14 +19,14 @@ from brokers.models import FeeTariff
 from brokers.services import walk_in_slip_issue
 from brokers.tests.conftest import make_office, present_walk_in
 from conftest import make_branch, make_user
-from hq.reports import REPORTS, Scope, age_bucket, month_bounds
+from hq.reports import REPORTS, Scope, age_bucket
 from insured.demand import gate_refusal_record
 from insured.models import Channel, Contract, Slip
 from insured.services import statement_compute, statement_issue
 from insured.slips import slip_issue, slip_mark_paid
 from insured.tests.factories import AZAR_1405, make_contract, pay_months
 from samt.actors import Actor
-from samt.jalali import TEHRAN
+from samt.jalali import TEHRAN, month_bounds
 from samt.jalali import JalaliMonth as M
 from samt.models import Branch, BrokerOffice, Province, Role
 from samt.outreach import scan_record
