@@ -81,6 +81,18 @@ _CONFIRMING = PayerNotice(
 _REVIEW_NEXT = ("لطفاً دوباره پرداخت نکنید. کارشناس سازمان پرونده را بررسی می‌کند؛ برای پیگیری، شماره پیگیری زیر را به "
                 "شعبه تأمین اجتماعی خود اعلام کنید.")
 
+
+def _not_paid(text: str, *, title: str = "پرداخت انجام نشد") -> PayerNotice:
+    """An attempt that ended without the money being ours: the slip is still unpaid, and may be paid again."""
+    return PayerNotice(title=title, text=text, next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
+                       tone="alert-danger", shows_reason=True)
+
+
+def _in_review(text: str) -> PayerNotice:
+    """An attempt left to an expert: not to be paid again, with the number to quote to the branch."""
+    return PayerNotice(title="پرداخت برای بررسی کارشناس ثبت شد", text=text, next_step=_REVIEW_NEXT,
+                       tone="alert-warning", quotes_reference=True)
+
 # (state, whether the PSP is known to have kept the payer's money) -> what the payer is told. The second part
 # matters only for a manual review: a failed reverse (the money was verified and the PSP kept it) reads
 # differently from a verify that was never answered (the money may or may not have been taken). Everywhere
@@ -104,44 +116,17 @@ PAYER_NOTICES: dict[tuple[str, bool | None], PayerNotice] = {
         next_step="رسید پرداخت را نگه دارید.",
         tone="alert-success",
     ),
-    (State.FAILED, None): PayerNotice(
-        title="پرداخت انجام نشد",
-        text="این پرداخت انجام نشد و برگ هنوز پرداخت‌نشده است.",
-        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
-        tone="alert-danger", shows_reason=True,
-    ),
-    (State.EXPIRED, None): PayerNotice(
-        title="پرداخت انجام نشد",
-        text="این پرداخت در مهلت بانک تأیید نشد و برگ هنوز پرداخت‌نشده است.",
-        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
-        tone="alert-danger", shows_reason=True,
-    ),
-    (State.REJECTED, None): PayerNotice(
-        title="پرداخت انجام نشد",
-        text="این پرداخت پذیرفته نشد و برگ با آن پرداخت نشد.",
-        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
-        tone="alert-danger", shows_reason=True,
-    ),
-    (State.REVERSED, None): PayerNotice(
-        title="پرداخت انجام نشد و مبلغ به کارت برگشت",
-        text="این پرداخت پذیرفته نشد و مبلغ آن به کارت شما برگشت داده شد.",
-        next_step="اگر برگ هنوز قابل پرداخت است، می‌توانید دوباره بپردازید.",
-        tone="alert-danger", shows_reason=True,
-    ),
-    (State.MANUAL_REVIEW, True): PayerNotice(
-        title="پرداخت برای بررسی کارشناس ثبت شد",
-        text=("بانک مبلغ این پرداخت را از کارت شما برداشته و نگه داشته است، اما پرداخت برای این برگ پذیرفته نشد و "
-              "برگرداندن خودکار آن هم انجام نشد. پرونده برای بررسی کارشناس ثبت شد تا مبلغ به شما بازگردانده شود."),
-        next_step=_REVIEW_NEXT,
-        tone="alert-warning", quotes_reference=True,
-    ),
-    (State.MANUAL_REVIEW, False): PayerNotice(
-        title="پرداخت برای بررسی کارشناس ثبت شد",
-        text=("بانک نتیجه این پرداخت را در مهلت خود اعلام نکرد و پرونده آن برای بررسی کارشناس ثبت شد. ممکن است "
-              "مبلغ از کارت شما برداشته شده باشد."),
-        next_step=_REVIEW_NEXT,
-        tone="alert-warning", quotes_reference=True,
-    ),
+    (State.FAILED, None): _not_paid("این پرداخت انجام نشد و برگ هنوز پرداخت‌نشده است."),
+    (State.EXPIRED, None): _not_paid("این پرداخت در مهلت بانک تأیید نشد و برگ هنوز پرداخت‌نشده است."),
+    (State.REJECTED, None): _not_paid("این پرداخت پذیرفته نشد و برگ با آن پرداخت نشد."),
+    (State.REVERSED, None): _not_paid("این پرداخت پذیرفته نشد و مبلغ آن به کارت شما برگشت داده شد.",
+                                      title="پرداخت انجام نشد و مبلغ به کارت برگشت"),
+    (State.MANUAL_REVIEW, True): _in_review(
+        "بانک مبلغ این پرداخت را از کارت شما برداشته و نگه داشته است، اما پرداخت برای این برگ پذیرفته نشد و "
+        "برگرداندن خودکار آن هم انجام نشد. پرونده برای بررسی کارشناس ثبت شد تا مبلغ به شما بازگردانده شود."),
+    (State.MANUAL_REVIEW, False): _in_review(
+        "بانک نتیجه این پرداخت را در مهلت خود اعلام نکرد و پرونده آن برای بررسی کارشناس ثبت شد. ممکن است "
+        "مبلغ از کارت شما برداشته شده باشد."),
 }
 
 
