@@ -25,10 +25,22 @@ class State(models.TextChoices):
     REVERSE_PENDING = "reverse_pending", "در انتظار برگشت وجه"
     REVERSED = "reversed", "وجه برگشت داده شد"
     MANUAL_REVIEW = "manual_review", "نیازمند بررسی کارشناس"
+    # Closed by an expert after a manual review: the amount was returned to the payer's card by hand (the bank's
+    # refund reference is in the transition event and the audit trail). The slip was not paid by it.
+    REFUNDED = "refunded", "مبلغ به کارت برگشت داده شد"
 
 
+class ReviewFinding(models.TextChoices):
+    """What an HQ expert found when closing a manual review (payments.services.payment_review_close)."""
+
+    NO_MONEY_TAKEN = "no_money_taken", "بانک تأیید کرد که مبلغی از کارت پرداخت‌کننده برداشته نشده است"
+    REFUNDED = "refunded", "مبلغ به کارت پرداخت‌کننده برگشت داده شد (با شماره مرجع برگشت بانک)"
+
+
+# Nothing moves an attempt out of these. A manual review is not one of them: no driver moves it, but an HQ expert
+# closes it (payments.services.payment_review_close).
 FINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED,
-                          State.MANUAL_REVIEW})
+                          State.REFUNDED})
 # An attempt in one of these may already hold the payer's money at the PSP: only one per slip at a time.
 CLAIMING_STATES = [State.VERIFYING, State.VERIFY_UNKNOWN, State.SUCCEEDED]
 # Not finished: the payer is at the PSP's card page, or the PSP may hold their money and we do not know yet what

@@ -16,13 +16,16 @@ from django.utils import timezone
 from insured.models import DebtSlip, DebtSlipStatus, InsuredPerson, Slip, SlipStatus
 from payments.gateways.registry import psp_labels
 from payments.messages import PayerNotice, payer_notice
-from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
+from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, ReviewFinding, State
 from samt.access import visible_branches, visible_offices
 from samt.jalali import TEHRAN
-from samt.models import HQ_ROLES, AuditEvent, User
+from samt.models import HQ_ROLES, AuditEvent, Role, User
 
 # Ended without the money being ours; the reason is what the payer was told (or the state, if nothing was).
-FAILED_STATES = [State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED, State.MANUAL_REVIEW]
+FAILED_STATES = [State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED, State.MANUAL_REVIEW, State.REFUNDED]
+# Who reads a manual review's file and closes it with what the bank said (payments.services.payment_review_close):
+# the province's manager and its senior technical expert, each over the insured of their province (or the country).
+REVIEW_ROLES = frozenset({Role.HQ, Role.HQ_TECHNICAL})
 
 
 @dataclass
@@ -185,6 +188,86 @@ def _why(attempt: PaymentAttempt) -> str:
     if attempt.state == State.REJECTED:
         return "رد شد (ناهمخوانی با بانک): بانک وجه را خودش برمی‌گرداند؛ علت را بررسی کنید"
     return "قابل ثبت نبود (برگ دیگر پرداختنی نبود): وجه به کارت برگشت داده می‌شود"
+
+
+# An expert's file on one payment: the attempt in their scope, and its event log as a person reads it ----------
+
+
+def payment_for_review_or_404(user: User, order_id: str) -> PaymentAttempt:
+    """The attempt with this order number if `user` may review it (REVIEW_ROLES, in their scope), else Http404:
+    another province's payment, or a role that does not review payments, learns nothing, not even that it exists."""
+    membership = user.membership_or_none
+    if membership is None or membership.role not in REVIEW_ROLES:
+        raise Http404
+    attempt = (attempts_visible_to(user)
+               .select_related("slip__contract__insured__branch", "debt_slip__statement__contract__insured__branch")
+               .filter(order_id=order_id[:20]).first())
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def payment_payer(attempt: PaymentAttempt) -> InsuredPerson:
+    """The insured person whose slip or debt slip the attempt pays."""
+    return _payer_on_record(attempt)
+
+
+# What an event of the log is called, for people (the log keeps the code).
+EVENT_NAMES: dict[str, str] = {
+    "token": "درخواست توکن پرداخت", "receipt": "استعلام رسید", "verify": "تأیید پرداخت", "reverse": "برگشت وجه",
+    "settle": "درخواست واریز", "hint": "اطلاعات بازگشت مرورگر", "get": "بازگشت مرورگر", "post": "بازگشت مرورگر",
+    "failover": "واگذاری به درگاه دیگر", "foreign": "بازگشت بی‌اعتبار (توکن دیگر)",
+    "referrer_policy": "تنظیم نادرست سرآیند Referer",
+}
+# Our own keys in the log's data; a PSP's answer keeps its own field names.
+DETAIL_NAMES: dict[str, str] = {
+    "reason": "علت", "finding": "نتیجه بررسی", "note": "شرح کارشناس", "by": "کارشناس",
+    "money_kept": "وجه تأییدشده نزد بانک ماند", "refund_reference": "مرجع برگشت وجه", "message": "پیام",
+    "raw": "پاسخ خام", "fields": "فیلدها", "amount": "مبلغ", "from_order": "از سفارش", "from_psp": "از درگاه",
+    "to_psp": "به درگاه",
+}
+# What the bank's answers carry, shown as they came: the log keeps the PSP's own words, and the expert quotes them.
+EVENT_FIELDS_SHOWN = 12
+
+
+FINDINGS = dict(ReviewFinding.choices)
+
+
+@dataclass(frozen=True)
+class EventLine:
+    at: datetime
+    kind: str
+    what: str
+    details: list[tuple[str, str]]
+    from_bank: bool  # the PSP's answer, or its error: what the bank said
+
+
+def payment_event_lines(attempt: PaymentAttempt) -> list[EventLine]:
+    """The attempt's event log, oldest first, each event named in Persian with its data as label/value pairs."""
+    labels = dict(State.choices)
+    lines: list[EventLine] = []
+    for event in attempt.events.order_by("at", "id"):
+        if event.kind == PaymentEvent.Kind.TRANSITION and "->" in event.name:
+            before, after = event.name.split("->", 1)
+            what = f"از «{labels.get(before, before)}» به «{labels.get(after, after)}»"
+        else:
+            what = EVENT_NAMES.get(event.name.lower(), event.name)
+        data = event.data if isinstance(event.data, dict) else {"": event.data}
+        details = [(DETAIL_NAMES.get(str(key), str(key)),
+                    _shown(FINDINGS.get(value, value) if key == "finding" else value))
+                   for key, value in data.items() if value not in ("", None, {}, [])]
+        lines.append(EventLine(at=event.at, kind=event.get_kind_display(), what=what,
+                               details=details[:EVENT_FIELDS_SHOWN],
+                               from_bank=event.kind in (PaymentEvent.Kind.PSP_ANSWER, PaymentEvent.Kind.PSP_ERROR)))
+    return lines
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dict):
+        return "، ".join(f"{key}: {_shown(inner)}" for key, inner in value.items() if inner not in ("", None))
+    if isinstance(value, bool):
+        return "بله" if value else "خیر"
+    return str(value)[:300]
 
 
 # What a payer is told about an attempt, and the attempt that keeps a slip from being paid again -------------

@@ -43,8 +43,9 @@ from payments.gateways.base import (
     VerifyOutcome,
     VerifyResult,
 )
-from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
+from payments.models import HOLDING_STATES, UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, ReviewFinding, State
 from payments.routing import gateway_record_failure, gateway_record_success, payment_route
+from payments.selectors import REVIEW_ROLES, attempts_visible_to, payment_money_kept
 from samt import sms_texts
 from samt.actors import Actor
 from samt.audit import audit_record
@@ -61,6 +62,8 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     State.VERIFYING: {State.SUCCEEDED, State.VERIFY_UNKNOWN, State.FAILED, State.EXPIRED, State.REVERSE_PENDING},
     State.VERIFY_UNKNOWN: {State.SUCCEEDED, State.FAILED, State.EXPIRED, State.REVERSE_PENDING, State.MANUAL_REVIEW},
     State.REVERSE_PENDING: {State.REVERSED, State.MANUAL_REVIEW},
+    # No driver moves a manual review: an HQ expert closes it once the bank has answered (payment_review_close).
+    State.MANUAL_REVIEW: {State.FAILED, State.REFUNDED},
 }
 SYSTEM = Actor.system("payments")
 # Staff who take a card payment at the branch counter's kiosk (the insured types the card on the PSP's page).
@@ -114,8 +117,9 @@ def _lock_as_seen(attempt: PaymentAttempt, to: str) -> PaymentAttempt:
 
 
 def _apply(locked: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], None] | None = None,
-           **fields: Any) -> PaymentAttempt:
-    """The second half of _move, in its transaction: the locked attempt moved, saved and its transition logged."""
+           logged: dict[str, Any] | None = None, **fields: Any) -> PaymentAttempt:
+    """The second half of _move, in its transaction: the locked attempt moved, saved and its transition logged
+    (with `logged` beside the reason)."""
     before = locked.state
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -125,7 +129,7 @@ def _apply(locked: PaymentAttempt, to: str, *, then: Callable[[PaymentAttempt], 
     if then is not None:
         then(locked)
     PaymentEvent.objects.create(attempt=locked, kind=PaymentEvent.Kind.TRANSITION, name=f"{before}->{to}",
-                                data={"reason": locked.failure_reason})
+                                data=_json_safe({"reason": locked.failure_reason, **(logged or {})}))
     return locked
 
 
@@ -576,6 +580,52 @@ def _alert(attempt: PaymentAttempt, action: str, details: dict[str, Any]) -> Non
     with transaction.atomic():
         audit_record(actor=SYSTEM, action=action, subject=attempt,
                      after=_json_safe({"order_id": attempt.order_id, **details}))
+
+
+# Closing a manual review: a person's answer to what no driver could settle ----------------------------------
+
+
+def payment_review_close(*, actor: Actor, attempt: PaymentAttempt, finding: str, note: str,
+                         refund_reference: str = "") -> PaymentAttempt:
+    """An HQ expert in the payer's province (or a national one) closes a manual review with what the bank said:
+    no money was taken (FAILED), or the amount was returned to the payer's card by hand, with the bank's refund
+    reference (REFUNDED). Either way the slip was not paid by this attempt and is never credited from here: it is
+    offered for payment again (if still payable), and the payer is told by SMS. The expert's note and the reference
+    go into the transition event and the audit trail; the payer reads a fixed text."""
+    note, refund_reference = note.strip(), refund_reference.strip()
+    if actor.user is None or actor.role not in REVIEW_ROLES:
+        raise DomainError(text.REVIEW_NOT_ALLOWED)
+    if finding not in ReviewFinding.values:
+        raise DomainError(text.REVIEW_FINDING_UNKNOWN)
+    if not note:
+        raise DomainError(text.REVIEW_NOTE_REQUIRED)
+    if finding == ReviewFinding.REFUNDED and not refund_reference:
+        raise DomainError(text.REVIEW_REFERENCE_REQUIRED)
+    if not attempts_visible_to(actor.user).filter(pk=attempt.pk).exists():
+        raise DomainError(text.REVIEW_NOT_ALLOWED)
+    with transaction.atomic():
+        # Two experts answering the same review at once: the second waits here, then finds it closed.
+        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state != State.MANUAL_REVIEW:
+            raise DomainError(text.REVIEW_NOT_OPEN)
+        kept = payment_money_kept(locked)
+        if finding == ReviewFinding.NO_MONEY_TAKEN and kept:
+            # The PSP verified this money and our reverse failed: it was taken, whatever else is said.
+            raise DomainError(text.REVIEW_MONEY_WAS_KEPT)
+        logged = {"finding": finding, "note": note, "by": actor.label, "money_kept": kept}
+        if finding == ReviewFinding.NO_MONEY_TAKEN:
+            closed = _apply(locked, State.FAILED, failure_reason=text.REVIEW_NO_MONEY_TAKEN, logged=logged,
+                            then=_tell(sms_texts.payment_review_no_money))
+        else:
+            closed = _apply(locked, State.REFUNDED, failure_reason=text.REVIEW_REFUNDED,
+                            logged={**logged, "refund_reference": refund_reference},
+                            then=_tell(partial(sms_texts.payment_refunded, reference=refund_reference)))
+        audit_record(actor=actor, action="payment.review_closed", subject=closed,
+                     before={"status": State.MANUAL_REVIEW},
+                     after={"status": closed.state, "order_id": closed.order_id,
+                            "decision": str(ReviewFinding(finding).label), "note": note,
+                            "reference": refund_reference, "amount": closed.amount_rial})
+    return closed
 
 
 # The reconciler ---------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ ACTION_NAMES: dict[str, str] = {
     "payment.not_creditable": "پرداختِ ثبت‌نشدنی",
     "payment.settle_failed": "تسویه ناموفق",
     "payment.verify_unknown": "نتیجه نامعلوم پرداخت",
+    "payment.review_closed": "بستن بررسی پرداخت به دست کارشناس",
     "payment.reconcile_report": "مغایرت‌گیری با گزارش بانک",
     "statement.computed": "محاسبه گردش حساب",
     "statement.issued": "صدور گردش حساب",
@@ -111,7 +112,7 @@ FIELD_NAMES: dict[str, str] = {
     "national_code": "کد ملی", "branch_id": "شعبه", "approval_reference": "مصوبه", "service": "خدمت",
     "wage_ratio_hundredths": "نسبت دستمزد (صدم)", "treatment": "درمان", "username": "نام کاربری",
     "balance": "مانده", "due_total": "جمع بدهی", "paid_total": "جمع پرداختی", "reference": "شماره مرجع",
-    "recorded_at": "زمان ثبت",
+    "recorded_at": "زمان ثبت", "order_id": "شماره سفارش",
 }
 
 

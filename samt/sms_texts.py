@@ -65,6 +65,16 @@ def payment_in_review(*, amount: int, number: str, reference: str) -> str:
             f"\nشماره پیگیری: {reference}")
 
 
+def payment_review_no_money(*, amount: int, number: str) -> str:
+    return (f"بررسی پرداخت {rials(amount)} ریالی برگ {fa_digits(number)} پایان یافت: مبلغی از کارت شما برداشته "
+            "نشده است. می‌توانید دوباره بپردازید.")
+
+
+def payment_refunded(*, amount: int, number: str, reference: str) -> str:
+    return (f"مبلغ {rials(amount)} ریالی پرداخت برگ {fa_digits(number)} به کارت شما برگشت داده شد."
+            f"\nمرجع برگشت: {reference}")
+
+
 def statement_settled(*, year: int, balance: int) -> str:
     if balance < 0:
         return (f"گردش حساب سال {fa_digits(year)} صادر شد: {rials(-balance)} ریال بستانکارید که شعبه برمی‌گرداند. "

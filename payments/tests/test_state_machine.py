@@ -47,6 +47,8 @@ def test_the_moves_are_those_of_payments_md_section_9():
         State.VERIFY_UNKNOWN: {State.SUCCEEDED, State.FAILED, State.EXPIRED, State.REVERSE_PENDING,
                                State.MANUAL_REVIEW},
         State.REVERSE_PENDING: {State.REVERSED, State.MANUAL_REVIEW},
+        # Only a person takes these: an HQ expert closing the review (payment_review_close).
+        State.MANUAL_REVIEW: {State.FAILED, State.REFUNDED},
     } == ALLOWED_MOVES
     assert not FINAL_STATES & set(ALLOWED_MOVES)  # nothing leaves a final state
     assert set(ALLOWED_MOVES) | FINAL_STATES == set(State)

@@ -20,6 +20,8 @@ LONGEST = {
     "payment_not_accepted": dict(amount=9_876_543_210, number="7000012345"),
     "payment_reversed": dict(amount=9_876_543_210, number="7000012345"),
     "payment_in_review": dict(amount=9_876_543_210, number="7000012345", reference="987654321098765432"),
+    "payment_review_no_money": dict(amount=9_876_543_210, number="7000012345"),
+    "payment_refunded": dict(amount=9_876_543_210, number="7000012345", reference="R" * 32),
     "statement_settled": dict(year=1404, balance=-9_876_543_210),
     "statement_debt": dict(year=1404, amount=9_876_543_210, link=LINK),
     "gate_open": dict(year=1404),
