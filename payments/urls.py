@@ -16,4 +16,5 @@ urlpatterns = [
     path("receipt/<uuid:public_key>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("hq/gateways/", views.gateway_report, name="gateway_report"),
     path("hq/gateways/csv/", views.gateway_report_csv, name="gateway_report_csv"),
+    path("hq/review/<str:order_id>/", views.review, name="review"),
 ]

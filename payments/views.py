@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +21,9 @@ from insured.models import DebtSlip, Slip
 from insured.slip_documents import slip_context
 from payments import messages as text
 from payments import selectors as payment_selectors
-from payments.forms import GatewayReportForm, jalali_text
+from payments.forms import GatewayReportForm, ReviewCloseForm, jalali_text
 from payments.gateways.base import GatewayError
+from payments.gateways.registry import psp_labels
 from payments.models import UNRESOLVED_STATES, PaymentAttempt, PaymentEvent, State
 from payments.receipts import receipt_pdf_response
 from payments.selectors import payment_get_for_viewer, payment_holding, payment_notice, payment_session_bind
@@ -30,6 +32,7 @@ from payments.services import (
     gateway_for,
     payment_drive,
     payment_record_callback,
+    payment_review_close,
     payment_start,
     record_event,
 )
@@ -38,10 +41,11 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, OfficeStatus, Role
+from samt.service_calls import call_service
 from samt.throttle import TOO_MANY, request_allowed
 
 # Ended without money kept: the payer may pay the slip again, if nothing else holds it and it is still payable.
-AGAIN_STATES = {State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED}
+AGAIN_STATES = {State.FAILED, State.EXPIRED, State.REJECTED, State.REVERSED, State.REFUNDED}
 
 
 def hand_off(request: HttpRequest, payable: Slip | DebtSlip, back: str, *, actor: Actor | None = None
@@ -281,3 +285,32 @@ def gateway_report_csv(request: AuthenticatedRequest) -> HttpResponse:
         for reason, count in sorted(row.failures.items()) or [("", 0)]:
             writer.writerow([*common, reason, count])
     return response
+
+
+# HQ: an expert's file on one payment, and closing a manual review ---------------------------------------------
+
+REVIEW_CLOSED = ("بررسی پرداخت بسته شد و پیامک آن برای بیمه‌شده فرستاده می‌شود. برگ، اگر مهلتش نگذشته باشد، دوباره "
+                 "قابل پرداخت است.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: AuthenticatedRequest, order_id: str) -> HttpResponse:
+    """What happened to one payment, from its event log, and what its payer was told; for a manual review, the
+    form by which the expert records what the bank said. Another province's payment and any other role get 404
+    (payment_for_review_or_404), so an order number reveals nothing."""
+    attempt = payment_selectors.payment_for_review_or_404(request.user, order_id)
+    form = ReviewCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        closed = call_service(request, payment_review_close, attempt=attempt, success=REVIEW_CLOSED,
+                              **form.cleaned_data)
+        if closed is not None:
+            return redirect("payments:review", order_id=attempt.order_id)
+    lines = payment_selectors.payment_event_lines(attempt)
+    return render(request, "payments/review.html", {
+        "attempt": attempt, "person": payment_selectors.payment_payer(attempt), "form": form, "lines": lines,
+        "notice": payment_notice(attempt), "money_kept": payment_selectors.payment_money_kept(attempt),
+        "bank_said": [line for line in lines if line.from_bank][-1:],
+        "psp_label": psp_labels().get(attempt.psp, attempt.psp),
+        "open": attempt.state == State.MANUAL_REVIEW,
+    })

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from hq import selectors
 from insured.selectors import objections_needing_a_person
+from payments.models import State
 from payments.selectors import NEEDS_A_PERSON_SHOWN, payments_needing_a_person
 from samt.access import AuthenticatedRequest, role_required, visible_branches, visible_offices
 from samt.jalali import JalaliMonth
@@ -47,7 +48,10 @@ def manager_home(request: AuthenticatedRequest) -> HttpResponse:
 def technical_home(request: AuthenticatedRequest) -> HttpResponse:
     current = JalaliMonth.current()
     context = {"now": selectors.figures_in_force(current), "next_year": selectors.figures_in_force(
-        JalaliMonth(current.year + 1, 1))}
+        JalaliMonth(current.year + 1, 1)),
+        # The expert closes manual reviews too, once the bank has answered (payments' review page).
+        "reviews": [item for item in payments_needing_a_person(request.user)
+                    if item.attempt.state == State.MANUAL_REVIEW]}
     return render(request, "hq/technical_home.html", context)
 
 
