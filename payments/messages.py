@@ -46,12 +46,8 @@ PAY_AGAIN_REFUSED = (
 )
 # Why an attempt an expert closed ended so (its failure_reason, shown to the payer): the expert's own note stays in
 # the event log and the audit trail, for staff.
-REVIEW_NO_MONEY_TAKEN = (
-    "کارشناس سازمان موضوع را با بانک بررسی کرد: مبلغی از کارت شما برداشته نشده است. برگ با این پرداخت پرداخت نشد."
-)
-REVIEW_REFUNDED = (
-    "کارشناس سازمان مبلغ این پرداخت را به کارت شما برگرداند. برگ با این پرداخت پرداخت نشد."
-)
+REVIEW_NO_MONEY_TAKEN = "کارشناس سازمان موضوع را با بانک بررسی کرد: مبلغی از کارت شما برداشته نشده است."
+REVIEW_REFUNDED = "کارشناس سازمان پس از بررسی با بانک، مبلغ این پرداخت را به کارت شما برگرداند."
 # Refusals of payment_review_close, read by the expert.
 REVIEW_NOT_ALLOWED = "بستن بررسی پرداخت با مدیر کل یا کارشناس ارشد امور فنی اداره کل استان این بیمه‌شده است."
 REVIEW_NOT_OPEN = "این پرداخت در انتظار بررسی کارشناس نیست؛ شاید کارشناس دیگری آن را پیش‌تر بسته است."
