@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 
 from insured.models import (
@@ -33,6 +33,13 @@ def active_contract_for_user(user: User) -> Contract | None:
     """The logged-in person's active contract with their branch, in one read (None: no person, or no contract)."""
     return (Contract.objects.select_related("insured__branch")
             .filter(insured__user=user, status=ContractStatus.ACTIVE).first())
+
+
+def active_contract_id_for_user(user: User) -> Subquery:
+    """The id of active_contract_for_user's contract, as a subquery: a service that locks the contract (slip_issue)
+    finds and locks it in one statement instead of reading it first and again under the lock."""
+    return Subquery(Contract.objects.filter(insured__user=user, status=ContractStatus.ACTIVE)
+                    .order_by("pk").values("pk")[:1])
 
 
 def slips_for_user(user: User) -> QuerySet[Slip]:

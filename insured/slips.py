@@ -208,18 +208,22 @@ def payment_unsettled(*, slips: list[int] | None = None, debt_slips: list[int] |
 def slip_issue(
     *,
     actor: Actor,
-    contract: Contract,
+    contract: Contract | Subquery,
     end_month: JalaliMonth,
     channel: str,
     request_key: str = "",
     now: datetime | None = None,
 ) -> Slip:
     """Issue a slip from the first unpaid month to `end_month`. Every channel calls this, so no channel can
-    treat a person differently (clause 5). An unpaid slip it overlaps is voided: one live slip at a time."""
+    treat a person differently (clause 5). An unpaid slip it overlaps is voided: one live slip at a time.
+
+    `contract` may be a subquery naming the contract's id (the insured's own issue page passes their active
+    contract so): it is then found by the locking statement itself, and Contract.DoesNotExist is raised when it
+    names none."""
     now = now or timezone.now()
     # Locking the contract serialises issuing and paying for one person; two tabs cannot both issue. It is read
     # again under the lock (with the person and branch, in the same statement): its status may have changed.
-    contract = contract_lock(contract.pk, with_person=True)
+    contract = contract_lock(contract.pk if isinstance(contract, Contract) else contract, with_person=True)
     # One read for both: the slip a repeated form already made, and the unpaid slips the new one will retire.
     live = Q(status=SlipStatus.ISSUED) | Q(request_key=request_key) if request_key else Q(status=SlipStatus.ISSUED)
     earlier = list(Slip.objects.filter(live, contract=contract).values_list("pk", "request_key", "status",

@@ -132,7 +132,7 @@ def statements(queries: CaptureQueriesContext) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_issuing_a_twelve_month_slip_takes_seventeen_statements(client_for, insured_user, staff_a, branch_a):
+def test_issuing_a_twelve_month_slip_takes_fifteen_statements(client_for, insured_user, staff_a, branch_a):
     with time_machine.travel(FARVARDIN_5, tick=False):
         contract = make_contract(staff_a, branch_a)
         contract.insured.user = insured_user
@@ -146,12 +146,38 @@ def test_issuing_a_twelve_month_slip_takes_seventeen_statements(client_for, insu
     assert (slip.first_month, slip.last_month) == (M(1405, 1), M(1405, 12))
     assert Slip.objects.get(request_key="first").status == "voided"
     sql = statements(queries)
-    # Session, user, membership (as every page); the contract, then the contract again under its lock; the earlier
-    # slips; whether a payment of the one it retires is unsettled at the bank; the standing; the rates' version; the
-    # slip's number; the slip; the voided slip and its lines; the lines; the audit event (the worker links it into
-    # the audit chain later); the person's texts today and the text. SQLite numbers slips with a counter row (read
-    # and update) where PostgreSQL has a sequence.
-    assert len(sql) == (17 if connection.vendor == "postgresql" else 18), "\n".join(sql)
-    assert sum('FROM "insured_contract"' in q for q in sql) == 2
+    # Session, then the user with their membership (as every page); the person's active contract, found by the
+    # statement that locks it (a subquery: one statement, not a read and then the lock); the earlier slips; whether a
+    # payment of the one it retires is unsettled at the bank; the standing; the rates' version; the slip's number;
+    # the slip; the voided slip and its lines; the lines; the audit event (the worker links it into the audit chain
+    # later); the person's texts today and the text. SQLite numbers slips with a counter row (read and update) where
+    # PostgreSQL has a sequence.
+    assert len(sql) == (15 if connection.vendor == "postgresql" else 16), "\n".join(sql)
+    assert sum(q.startswith('SELECT "insured_contract"') for q in sql) == 1
+    locking = next(q for q in sql if q.startswith('SELECT "insured_contract"'))
+    if connection.vendor == "postgresql":
+        assert locking.endswith('FOR UPDATE OF "insured_contract"')
+    assert sum('FROM "samt_membership"' in q or 'JOIN "samt_membership"' in q for q in sql) == 1
     assert sum('MAX("insured_coveredmonth"."month")' in q for q in sql) == 1
     assert sum('FROM "samt_smsmessage"' in q for q in sql) == 1
+
+
+@pytest.mark.django_db
+def test_an_insured_without_an_active_contract_is_told_so_when_issuing(client_for, insured_user, staff_a, branch_a):
+    with time_machine.travel(FARVARDIN_5, tick=False):
+        contract = make_contract(staff_a, branch_a)
+        contract.insured.user = insured_user
+        contract.insured.save(update_fields=["user"])
+        contract.status = "cancelled"
+        contract.save(update_fields=["status"])
+        client = client_for(insured_user)
+        response = client.post("/me/slips/issue/", {"end": 140512, "request_key": "first"}, follow=True)
+    assert response.redirect_chain[0][0] == "/me/quote/"
+    assert "قرارداد فعالی برای شما ثبت نشده است" in response.content.decode()
+    assert not Slip.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_account_without_an_insured_person_cannot_issue(client_for, insured_user):
+    response = client_for(insured_user).post("/me/slips/issue/", {"end": 140512, "request_key": "first"})
+    assert response.status_code == 404

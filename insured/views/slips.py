@@ -54,17 +54,23 @@ def quote(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.INSURED)
 def issue(request: AuthenticatedRequest) -> HttpResponse:
-    contract = _contract_or_none(request)
-    if contract is None:
-        messages.error(request, NO_CONTRACT)
-        return redirect("insured:quote")
     form = EndMonthForm(request.POST, months=None)
     if not form.is_valid():
-        messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
+        if _contract_or_none(request) is None:
+            messages.error(request, NO_CONTRACT)
+        else:
+            messages.error(request, "ماه پایان را از فهرست انتخاب کنید.")
         return redirect("insured:quote")
     try:
-        slip = slip_issue(actor=Actor.from_request(request), contract=contract, end_month=form.cleaned_data["end"],
-                          channel=Channel.ONLINE, request_key=form.cleaned_data["request_key"])
+        # The person's active contract is found by the statement that locks it (read once, not once before).
+        slip = slip_issue(actor=Actor.from_request(request),
+                          contract=selectors.active_contract_id_for_user(request.user),
+                          end_month=form.cleaned_data["end"], channel=Channel.ONLINE,
+                          request_key=form.cleaned_data["request_key"])
+    except Contract.DoesNotExist:
+        _contract_or_none(request)  # 404 for an account with no insured person behind it
+        messages.error(request, NO_CONTRACT)
+        return redirect("insured:quote")
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("insured:quote")
