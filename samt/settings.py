@@ -146,7 +146,10 @@ AUTH_USER_MODEL = "samt.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked (username, address) before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the membership with the user (samt/backends.py). Sessions name the backend
+    # that signed them in: ones signed in by "django.contrib.auth.backends.ModelBackend" before this setting
+    # must sign in again once.
+    "samt.backends.MembershipModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -45,3 +45,19 @@ def test_a_session_idle_for_half_an_hour_ends_and_one_in_use_does_not(client_for
         clock.shift(timedelta(minutes=31))
         response = active.get("/password/")
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(("who", "reads"), [("insured_user", 2), ("staff_a", 3)])
+def test_a_signed_in_request_reads_the_session_and_the_user_with_their_membership(client_for, request, who, reads):
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    client.get("/healthz/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/healthz/").status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The role (the second-factor check on every request, role_required) is the membership, read with the user;
+    # staff also have the second-factor device their session was verified with read again (django-otp).
+    assert len(sql) == reads, "\n".join(sql)
+    assert 'FROM "django_session"' in sql[0] and 'LEFT OUTER JOIN "samt_membership"' in sql[1]
+    # The cached membership (or its absence) gives each their own pages.
+    assert client.get("/me/" if who == "insured_user" else "/branch/2104/").status_code == 200
