@@ -16,5 +16,6 @@ urlpatterns = [
     path("receipt/<uuid:public_key>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("hq/gateways/", views.gateway_report, name="gateway_report"),
     path("hq/gateways/csv/", views.gateway_report_csv, name="gateway_report_csv"),
+    path("hq/review/", views.review_find, name="review_find"),
     path("hq/review/<str:order_id>/", views.review, name="review"),
 ]

@@ -41,6 +41,7 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import TEHRAN
 from samt.models import HQ_ROLES, OfficeStatus, Role
+from samt.persian import normalize_digits
 from samt.service_calls import call_service
 from samt.throttle import TOO_MANY, request_allowed
 
@@ -291,6 +292,24 @@ def gateway_report_csv(request: AuthenticatedRequest) -> HttpResponse:
 
 REVIEW_CLOSED = ("بررسی پرداخت بسته شد و پیامک آن برای بیمه‌شده فرستاده می‌شود. برگ، اگر مهلتش نگذشته باشد، دوباره "
                  "قابل پرداخت است.")
+
+
+REVIEW_NOT_FOUND = ("پرداختی با این شماره سفارش در حوزه شما پیدا نشد. شماره را از پیامک یا رسید بیمه‌شده دوباره "
+                    "بخوانید؛ شماره سفارش ۱۸ رقم است.")
+
+
+@login_required
+@require_http_methods(["GET"])
+def review_find(request: AuthenticatedRequest) -> HttpResponse:
+    """The number a payer quotes (in Persian or Latin digits, with spaces or dashes) to the expert's file on it;
+    a payment outside the reader's scope is "not found", as an unknown one is."""
+    order_id = re.sub(r"\D", "", normalize_digits(request.GET.get("order", "")))
+    try:
+        attempt = payment_selectors.payment_for_review_or_404(request.user, order_id)
+    except Http404:
+        messages.error(request, REVIEW_NOT_FOUND)
+        return redirect("samt:home")
+    return redirect("payments:review", order_id=attempt.order_id)
 
 
 @login_required

@@ -61,8 +61,13 @@ def test_the_hq_manager_closes_a_manual_review_and_the_payer_may_pay_again(brows
     device = add_totp(hq_user)
     log_in(expert, live_server.url, hq_user.username, PASSWORD, code=lambda: current_code(device))
     expert.goto(f"{live_server.url}/hq/")
+    assert expert.get_by_test_id("review-link").count() == 1
+    # The payer quotes the number from their SMS, in Persian digits.
+    expert.get_by_label("شماره سفارشی که بیمه‌شده یا شعبه اعلام می‌کند").fill(
+        attempt.order_id.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    screenshot(expert, "payment_review_find")
     with expert.expect_navigation():
-        expert.get_by_test_id("review-link").click()
+        expert.get_by_role("button", name="یافتن پرونده پرداخت").click()
     assert expert.inner_text("[data-testid=review-order]").strip() == attempt.order_id
     assert "نیازمند بررسی کارشناس" in expert.inner_text("[data-testid=review-state]")
     assert "از «در انتظار پاسخ تأیید بانک» به «نیازمند بررسی کارشناس»" in expert.inner_text(

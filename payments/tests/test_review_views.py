@@ -112,3 +112,35 @@ def test_the_technical_expert_closes_it_with_persian_digits_in_the_reference(sli
     assert REVIEW_CLOSED in page and 'name="finding"' not in page
     assert reload(attempt).state == State.REFUNDED
     assert "1405090477" in page and NOTE in page  # the log keeps the reference and the note
+
+
+def quoted(order_id: str) -> str:
+    """The order number as a payer reads it out from their SMS: Persian digits, in groups of six."""
+    persian = order_id.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    return " ".join(persian[i:i + 6] for i in range(0, len(persian), 6))
+
+
+@pytest.mark.parametrize("home", ["/hq/", "/hq/technical/"])
+def test_the_expert_finds_a_payment_by_the_number_its_payer_quotes(in_review, client_for, hq_user, province, home):
+    user = hq_user if home == "/hq/" else make_user("tech", role=Role.HQ_TECHNICAL, province=province)
+    client = client_for(user)
+    assert f'action="{reverse("payments:review_find")}"' in client.get(home).content.decode()
+    found = client.get(reverse("payments:review_find"), {"order": quoted(in_review.order_id)})
+    assert found.status_code == 302 and found["Location"] == url(in_review)
+
+
+@pytest.mark.parametrize("order", ["123456789012345678", "", "abc"])
+def test_a_number_not_found_says_so_on_the_home_page(in_review, client_for, hq_user, order):
+    response = client_for(hq_user).get(reverse("payments:review_find"), {"order": order}, follow=True)
+    assert response.redirect_chain[-1][0] == "/hq/"
+    assert "پرداختی با این شماره سفارش در حوزه شما پیدا نشد" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["other_province_hq", "branch_staff"])
+def test_a_payment_outside_the_readers_scope_is_not_found_either(in_review, client_for, other_province, staff_a,
+                                                                 who):
+    user = make_user("hq_far", role=Role.HQ, province=other_province) if who == "other_province_hq" else staff_a
+    response = client_for(user).get(reverse("payments:review_find"), {"order": in_review.order_id}, follow=True)
+    page = response.content.decode()
+    assert "پرداختی با این شماره سفارش در حوزه شما پیدا نشد" in page
+    assert in_review.order_id not in page
