@@ -320,7 +320,7 @@ PAID_MONTHS_OFF_STATEMENTS = """
     SELECT COUNT(*) FROM {covered} cm
     LEFT JOIN {statement} s ON s.contract_id = cm.contract_id AND s.year = cm.month / 100
     LEFT JOIN {line} l ON l.statement_id = s.id AND l.month = cm.month
-    WHERE cm.month < {closed_before} AND (l.id IS NULL OR l.amount_paid <> cm.amount_paid)
+    WHERE cm.month < {closed_before} AND (l.statement_id IS NULL OR l.amount_paid <> cm.amount_paid)
 """
 
 
