@@ -4,6 +4,8 @@ Objections to statements are answered here too. Every change goes through insure
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -31,17 +33,23 @@ def _to_person(contract_insured_pk: int, code: str) -> HttpResponse:
     return redirect("branches:insured_detail", code=code, pk=contract_insured_pk)
 
 
+def _with_reason(request: AuthenticatedRequest, missing: str, act: Callable[[str], object]) -> None:
+    """Runs the use case with the reason the staff wrote, or says in Persian that the reason is missing."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        act(form.cleaned_data["reason"])
+    else:
+        messages.error(request, missing)
+
+
 @role_required(*REGISTRY_EDITORS)
 @require_POST
 def extension_request(request: AuthenticatedRequest, code: str, number: str) -> HttpResponse:
     branch = branch_for_user_or_404(request.user, code)
     contract = _contract_or_404(request.user, branch, number)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, lapse.REASON_REQUIRED)
-    else:
-        call_service(request, lapse.extension_request, contract=contract, reason=form.cleaned_data["reason"],
-                     success=EXTENSION_REQUESTED.format(number=fa(contract.number)))
+    _with_reason(request, lapse.REASON_REQUIRED, lambda reason: call_service(
+        request, lapse.extension_request, contract=contract, reason=reason,
+        success=EXTENSION_REQUESTED.format(number=fa(contract.number))))
     return _to_person(contract.insured_id, branch.code)
 
 
@@ -90,11 +98,7 @@ def objection_answer(request: AuthenticatedRequest, code: str, pk: int) -> HttpR
     branch = branch_for_user_or_404(request.user, code)
     objection = get_scoped_or_404(StatementObjection.objects.select_related("statement__contract"), request.user,
                                   branch_path="branch", pk=pk, branch=branch)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, services.OBJECTION_EMPTY)
-    else:
-        call_service(request, services.objection_answer, objection=objection, answer=form.cleaned_data["reason"],
-                     success=OBJECTION_ANSWERED)
+    _with_reason(request, services.OBJECTION_EMPTY, lambda reason: call_service(
+        request, services.objection_answer, objection=objection, answer=reason, success=OBJECTION_ANSWERED))
     statement = objection.statement
     return redirect("branches:statement", code=branch.code, number=statement.contract.number, year=statement.year)
