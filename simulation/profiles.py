@@ -17,6 +17,9 @@ FIRST_MONTH = JalaliMonth(1404, 7)
 MONTHS = FIRST_MONTH.through(JalaliMonth(1405, 8))  # fourteen months, Nowruz between the 6th and the 7th
 NOWRUZ = JalaliMonth(1405, 1)
 LAST_MINUTE = time(23, 59, 30)
+# A newcomer is registered when the branch opens on the first of their first month, before anyone's day begins
+# (people pay from 08:00), so their own first payment that day comes after it.
+BRANCH_OPENS = time(7, 30)
 
 
 class Profile(StrEnum):

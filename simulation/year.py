@@ -38,7 +38,7 @@ from samt.actors import Actor
 from samt.errors import DomainError
 from samt.jalali import JalaliMonth
 from simulation import province, psp
-from simulation.profiles import LAST_MINUTE, MONTHS, NOWRUZ, PAYS_IN_TIME, Person, Profile, at, people
+from simulation.profiles import BRANCH_OPENS, LAST_MINUTE, MONTHS, NOWRUZ, PAYS_IN_TIME, Person, Profile, at, people
 
 HARMS = {
     "sent_to_branch_without_cause": "people sent to the branch without a debt or a missing statement",
@@ -84,8 +84,7 @@ def _events(everyone: list[Person]) -> Iterator[tuple[datetime, int, str, int]]:
                 yield midnight + timedelta(hours=9), 1, "revise_per_capita", -1
     for person in everyone:
         if person.first_month != MONTHS[0]:
-            yield at(person.first_month, 1, LAST_MINUTE).replace(hour=9, minute=0, second=0), 2, "register", \
-                person.index
+            yield at(person.first_month, 1, BRANCH_OPENS), 2, "register", person.index
         for moment in person.payments:
             yield moment, 3, "pay", person.index
 

@@ -4,6 +4,7 @@ harmed. The command exits non-zero when somebody is."""
 from __future__ import annotations
 
 import re
+from datetime import time
 from io import StringIO
 
 import pytest
@@ -130,6 +131,22 @@ def test_every_profile_is_dealt_from_nine_people_up():
     last_minute = next(p for p in profiles.people(9, seed=1) if p.profile == Profile.LAST_MINUTE)
     assert all((t.hour, t.minute) == (23, 59) for t in last_minute.payments)
     assert len(profiles.MONTHS) == 14 and profiles.NOWRUZ in profiles.MONTHS
+
+
+def test_a_mid_year_starter_is_registered_before_their_first_payment_even_at_eight_on_the_first():
+    # Seen on the 10,000-person run: person 6188 (starts mid-year, pays on the 1st at 08:xx) had a pay turn played
+    # before the branch registered them at 09:00 that day, and the year stopped on a KeyError.
+    starter = profiles.Person(index=0, profile=Profile.MID_YEAR, first_month=profiles.MONTHS[profiles.MID_YEAR_START],
+                              dependants=0,
+                              payments=(profiles.at(profiles.MONTHS[profiles.MID_YEAR_START], 1, time(8, 0, 0)),))
+    everyone = [starter, *profiles.people(10_000, seed=1405)[1:]]
+    registered: set[int] = set()
+    for _, _, what, who in sorted(year._events(everyone)):
+        if what == "register":
+            registered.add(who)
+        elif what == "pay" and everyone[who].first_month != profiles.FIRST_MONTH:
+            assert who in registered, f"person {who} pays before being registered"
+    assert 0 in registered
 
 
 def test_it_refuses_a_database_that_already_has_people(staff_a, branch_a):
