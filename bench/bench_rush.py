@@ -22,8 +22,11 @@ it), so the per-address throttles and the lockout count each person at their pro
 Then `--memory-requests` requests (a slip PDF every fifth) by the issuing users, printing each worker's resident
 memory as it goes: max_requests in gunicorn.conf.py replaces a worker before it grows.
 
-Prints throughput, p50 and p95 of each workload and its ratio to the floor. A benchmark, not a test: on a shared
-machine the figures move with the load average, which it prints.
+Prints throughput, p50 and p95 of each workload and its ratio to the floor, and what each request cost in CPU time:
+in the portal's workers, in PostgreSQL, in the bank's workers and in this client (from /proc, reaped workers and
+backends included), and how busy that kept the machine's cores. A ratio of throughputs is a ratio of those costs
+once the cores are busy. A benchmark, not a test: on a shared machine the figures move with the load average,
+which it prints.
 """
 
 from __future__ import annotations
@@ -215,18 +218,63 @@ def urljoin(base: str, location: str) -> str:
 
 # Measuring ----------------------------------------------------------------------------------------------------
 
+CPU_PARTS = ("portal", "database", "bank", "client")
+
+
+class CpuMeter:
+    """CPU seconds used so far by each part of the stack on this machine. A process's own time plus the time of
+    the children it has reaped: a worker gunicorn replaced and a PostgreSQL backend that ended still count."""
+
+    def __init__(self, portal: int, bank: int) -> None:
+        self.masters = {"portal": portal, "bank": bank}
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> dict[str, float]:
+        used = dict.fromkeys(CPU_PARTS, 0.0)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            name, fields = text.split("(", 1)[1].rsplit(")", 1)[0], text.rsplit(")", 1)[1].split()
+            pid, parent = int(stat.parent.name), int(fields[1])
+            part = next((part for part, master in self.masters.items() if master in (pid, parent)), None)
+            if part is None and name == "postgres":
+                part = "database"
+            if part is not None:
+                used[part] += sum(int(value) for value in fields[11:15]) / self.tick
+        own = os.times()
+        used["client"] = own.user + own.system
+        return used
+
+
 class Workload:
     def __init__(self, name: str) -> None:
         self.name = name
         self.seconds = 0.0  # wall clock while it ran
         self.count = 0
         self.latencies: dict[str, list[float]] = {}
+        self.cpu = dict.fromkeys(CPU_PARTS, 0.0)  # CPU seconds used while it ran
 
     def add(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
 
     def rate(self) -> float:
         return self.count / self.seconds if self.seconds else 0.0
+
+    def measure(self, meter: CpuMeter, run: Callable[[], float]) -> None:
+        """Run one phase (`run` returns its wall-clock seconds) and add its time and CPU to this workload."""
+        before = meter.sample()
+        self.seconds += run()
+        after = meter.sample()
+        for part in CPU_PARTS:
+            self.cpu[part] += after[part] - before[part]
+
+    def cpu_line(self, unit: str) -> str:
+        """Milliseconds of CPU per request (or round trip) in each part, and how busy the cores were."""
+        spent = ", ".join(f"{part} {self.cpu[part] / self.count * 1000:.1f}" for part in CPU_PARTS if self.cpu[part])
+        busy = sum(self.cpu.values()) / (self.seconds * (os.cpu_count() or 1))
+        return f"CPU ms per {unit}: {spent}; cores {busy:.0%} busy"
 
 
 def client_address(serial: int) -> str:
@@ -345,12 +393,13 @@ def main() -> None:
         run_together(issue_browsers, floor_step, 2)
         floor.latencies.clear()
         memory.append((0, worker_memory(portal.pid)))
+        meter = CpuMeter(portal.pid, bank.pid)
         for _ in range(args.rounds):
-            floor.seconds += run_together(issue_browsers, floor_step, args.requests, args.think)
-            issuing.seconds += run_together(issue_browsers, issue_step, args.requests, args.think)
+            floor.measure(meter, lambda: run_together(issue_browsers, floor_step, args.requests, args.think))
+            issuing.measure(meter, lambda: run_together(issue_browsers, issue_step, args.requests, args.think))
             # A payer pays one month each round: at most twelve rounds of payments a year.
             if paying.count < 12 * args.payers:
-                paying.seconds += run_together(pay_browsers, pay_step, 1, args.think)
+                paying.measure(meter, lambda: run_together(pay_browsers, pay_step, 1, args.think))
                 paying.count += args.payers
         floor.count = len(floor.latencies["healthz"])
         issuing.count = len(issuing.latencies["issue"])
@@ -384,9 +433,12 @@ def main() -> None:
           f"{Slip.objects.count()} slips made")
     floor_p50 = statistics.median(floor.latencies["healthz"])
     print(f"floor  GET /healthz/              {floor.rate():7.1f} req/s    {describe(floor.latencies['healthz'])}")
+    print(f"       {floor.cpu_line('request')}")
     print(f"issue  POST /me/slips/issue/ (12 months) {issuing.rate():6.1f} slips/s  "
           f"{describe(issuing.latencies['issue'])}  = {issuing.rate() / floor.rate():.0%} of the floor's throughput")
+    print(f"       {issuing.cpu_line('slip')}")
     print(f"pay    {paying.count} round trips, {paying.rate():.1f} payments/s with {args.payers} payers")
+    print(f"       {paying.cpu_line('round trip (with its untimed one-month slip)')}")
     for kind in ("hand-off", "callback", "result", "round trip"):
         values = paying.latencies[kind]
         ratio = statistics.median(values) / floor_p50
