@@ -9,7 +9,7 @@ from django.urls import reverse
 from insured.models import DebtSlip, Slip
 from samt.pdf import pdf_response, render_pdf
 from samt.persian_words import rials_in_words
-from samt.qr import qr_svg
+from samt.qr import qr_svg_when_shown
 
 
 def public_verify_url(request: HttpRequest, payable: Slip | DebtSlip) -> str:
@@ -35,7 +35,7 @@ def pay_link(payable: Slip | DebtSlip) -> str:
 
 def pay_qr_context(request: HttpRequest, payable: Slip | DebtSlip) -> dict[str, str]:
     url = public_pay_url(request, payable)
-    return {"public_pay_url": url, "public_pay_qr": qr_svg(url, scale=3)}
+    return {"public_pay_url": url, "public_pay_qr": qr_svg_when_shown(url, scale=3)}
 
 
 def slip_context(request: HttpRequest, slip: Slip) -> dict[str, object]:
@@ -47,7 +47,7 @@ def slip_context(request: HttpRequest, slip: Slip) -> dict[str, object]:
         "contract": slip.contract,
         "person": slip.contract.insured,
         "total_words": rials_in_words(slip.total),
-        "qr": qr_svg(verify_url, scale=3),
+        "qr": qr_svg_when_shown(verify_url, scale=3),
         "verify_url": verify_url,
     }
 

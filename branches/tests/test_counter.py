@@ -25,7 +25,7 @@ def person(staff_a, branch_a):
     return contract.insured
 
 
-def test_staff_quote_and_issue_a_counter_slip(client_for, staff_a, person):
+def test_staff_quote_and_issue_a_counter_slip(client_for, staff_a, person, qr_drawn):
     client = client_for(staff_a)
     quote = client.get(f"/branch/2104/insured/{person.pk}/slip/", {"end": 140508})
     assert quote.context["quote"].total == 2 * 19_950_660
@@ -36,6 +36,7 @@ def test_staff_quote_and_issue_a_counter_slip(client_for, staff_a, person):
     body = response.content.decode()
     assert "برگ پرداخت در باجه صادر شد" in body
     assert "۳۹٬۹۰۱٬۳۲۰ ریال" in body
+    assert qr_drawn == []  # the counter's slip page shows no QR code, so it draws none
     pdf = client.get(f"/branch/2104/slips/{slip.number}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
 

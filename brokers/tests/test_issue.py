@@ -170,7 +170,7 @@ class TestThePages:
         assert services.NO_TARIFF in body
         assert "disabled" in body
 
-    def test_issuing_leads_to_the_brokers_slip_page(self, operator_client, tariff, walk_in):
+    def test_issuing_leads_to_the_brokers_slip_page(self, operator_client, tariff, walk_in, qr_drawn):
         response = operator_client.post(f"/broker/walk-in/{walk_in.key}/issue/",
                                         {"end": 140509, "request_key": "k1"}, follow=True)
         slip = Slip.objects.get()
@@ -179,6 +179,9 @@ class TestThePages:
         assert "برگ پرداخت صادر و کارمزد ثبت شد" in body
         assert "۵۹٬۸۵۱٬۹۸۰ ریال" in body
         assert "۴۵۰٬۰۰۰ ریال" in body
+        # The pay-without-login code the page shows, and not the verify code it does not.
+        assert qr_drawn == [f"http://testserver/p/{slip.public_code}/"]
+        assert 'aria-label="کد QR برای پرداخت برگ بدون ورود"><svg' in body
 
     def test_a_fee_typed_into_the_form_is_ignored(self, operator_client, tariff, walk_in):
         operator_client.post(f"/broker/walk-in/{walk_in.key}/issue/",

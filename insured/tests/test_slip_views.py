@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from conftest import PASSWORD
 from insured.models import Slip, SlipStatus
@@ -103,6 +104,17 @@ def test_the_slip_pdf_carries_the_number_months_and_total(insured_client, tmp_pa
     assert "۵۹٬۸۵۱٬۹۸۰" in text
     assert slip.number.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in text
     assert "۱۴۰۵/۰۹/۳۰" in text
+
+
+def test_the_slip_page_and_its_pdf_each_draw_only_the_code_they_show(insured_client, qr_drawn):
+    insured_client.post("/me/slips/issue/", {"end": 140509, "request_key": "qr"})
+    slip = Slip.objects.get()
+    body = insured_client.get(f"/me/slips/{slip.number}/").content.decode()
+    assert qr_drawn == [f"http://testserver/verify/?code={slip.public_code}"]
+    assert 'aria-label="کد QR برای بررسی اصالت برگ"><svg' in body
+    qr_drawn.clear()
+    insured_client.get(f"/me/slips/{slip.number}/pdf/")
+    assert qr_drawn == [f"http://testserver{reverse('pay_public:slip', args=[slip.public_code])}"]
 
 
 def test_the_timeline_shows_paid_and_unpaid_months(insured_client):

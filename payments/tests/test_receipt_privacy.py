@@ -51,6 +51,13 @@ def test_the_browser_that_started_the_payment_reads_its_result_and_receipt(paid)
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
 
 
+def test_the_result_page_draws_no_qr_code_it_does_not_show(paid, insured_user, client_for, qr_drawn):
+    body = client_for(insured_user).get(pages(paid)[0]).content.decode()
+    assert "پرداخت با موفقیت انجام شد" in body
+    assert "مهر ۱۴۰۵، آبان ۱۴۰۵، آذر ۱۴۰۵" in body  # the months paid, from the slip's lines
+    assert qr_drawn == []
+
+
 def test_the_insured_who_owns_the_slip_reads_them_from_another_browser(paid, insured_user, client_for):
     owner = client_for(insured_user)
     assert [owner.get(url).status_code for url in pages(paid)] == [200, 200]
