@@ -245,6 +245,9 @@ class CpuMeter:
                 used[part] += sum(int(value) for value in fields[11:15]) / self.tick
         own = os.times()
         used["client"] = own.user + own.system
+        # The time the virtual machine's host ran something else on our cores (steal): none of ours, but a request
+        # waited for it.
+        used["stolen"] = int(Path("/proc/stat").read_text().split()[8]) / self.tick
         return used
 
 
@@ -254,7 +257,7 @@ class Workload:
         self.seconds = 0.0  # wall clock while it ran
         self.count = 0
         self.latencies: dict[str, list[float]] = {}
-        self.cpu = dict.fromkeys(CPU_PARTS, 0.0)  # CPU seconds used while it ran
+        self.cpu = dict.fromkeys((*CPU_PARTS, "stolen"), 0.0)  # CPU seconds used while it ran
 
     def add(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
@@ -267,14 +270,16 @@ class Workload:
         before = meter.sample()
         self.seconds += run()
         after = meter.sample()
-        for part in CPU_PARTS:
+        for part in self.cpu:
             self.cpu[part] += after[part] - before[part]
 
     def cpu_line(self, unit: str) -> str:
-        """Milliseconds of CPU per request (or round trip) in each part, and how busy the cores were."""
+        """Milliseconds of CPU per request (or round trip) in each part, how busy the stack kept the cores and how
+        much of them the host took."""
         spent = ", ".join(f"{part} {self.cpu[part] / self.count * 1000:.1f}" for part in CPU_PARTS if self.cpu[part])
-        busy = sum(self.cpu.values()) / (self.seconds * (os.cpu_count() or 1))
-        return f"CPU ms per {unit}: {spent}; cores {busy:.0%} busy"
+        cores = self.seconds * (os.cpu_count() or 1)
+        busy = sum(self.cpu[part] for part in CPU_PARTS) / cores
+        return f"CPU ms per {unit}: {spent}; cores {busy:.0%} busy, {self.cpu['stolen'] / cores:.0%} taken by the host"
 
 
 def client_address(serial: int) -> str:
